@@ -1,0 +1,1 @@
+"""Reading Notion: the API client, listing, block trees, rendering and a local server."""
