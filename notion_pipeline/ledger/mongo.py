@@ -62,19 +62,24 @@ class MongoLedger:
         database: str = "notion_pipeline",
         *,
         client: Any | None = None,
+        server_selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS,
     ) -> None:
         if client is None and not uri:
             raise ConfigurationError("MONGODB_URI is empty: set it to a mongodb:// connection string.")
         self._display_uri = redact_url(uri) if uri else "the given MongoDB client"
         self._owns_client = client is None
         if client is None:
-            client = _connect(uri)
+            client = _connect(uri, server_selection_timeout_ms)
         self._client = client
         self._database = client[database]
         self._pages = self._database["pages"]
         self._dead_letters = self._database["dead_letters"]
         self._syncs = self._database["syncs"]
-        self._create_indexes()
+        try:
+            self._create_indexes()
+        except ServiceUnavailableError:
+            self.close()
+            raise
         logger.debug("Opened the MongoDB ledger %s at %s", database, self._display_uri)
 
     @_translate_errors
@@ -114,7 +119,7 @@ class MongoLedger:
         if status is not None:
             query["status"] = str(status)
         cursor = self._pages.find(query).sort("page_id", 1).batch_size(batch_size)
-        # The wrapper only guards creating the cursor, so reads go through it lazily here.
+        # The decorator covers only creating the cursor, so _guarded maps errors raised while iterating.
         return self._guarded(_page(document) for document in cursor)
 
     @_translate_errors
@@ -345,15 +350,14 @@ class MongoLedger:
         return ServiceUnavailableError(SERVICE, SETTING, detail)
 
 
-def _connect(uri: str) -> pymongo.MongoClient:
+def _connect(uri: str, server_selection_timeout_ms: int) -> pymongo.MongoClient:
+    options: dict[str, Any] = {"tz_aware": True, "appname": "notion-pipeline"}
+    # Keyword options override the URI's, so a timeout written in the URI must not be replaced.
+    if "serverselectiontimeoutms" not in uri.lower():
+        options["serverSelectionTimeoutMS"] = server_selection_timeout_ms
     try:
         # tz_aware makes the driver return aware UTC datetimes, as the SQLite ledger does.
-        return pymongo.MongoClient(
-            uri,
-            serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
-            tz_aware=True,
-            appname="notion-pipeline",
-        )
+        return pymongo.MongoClient(uri, **options)
     except (InvalidURI, MongoConfigurationError) as error:
         raise ConfigurationError(
             f"Invalid MONGODB_URI {redact_url(uri)}: {redact(str(error), url_passwords(uri))}. "
