@@ -1,0 +1,1 @@
+"""Turning rendered pages into Qdrant points: chunking, embeddings, sparse vectors, search."""
