@@ -76,7 +76,7 @@ def notion_url(title: str, object_id: str) -> str:
 
 
 def short_property_id(database_slug: str, name: str) -> str:
-    """Derive a short property id like Notion's (a few URL-safe characters)."""
+    """Derive a four-character property id, short like the ids Notion assigns."""
     digest = hashlib.sha1(f"{database_slug}:{name}".encode()).hexdigest()
     return digest[:4]
 
@@ -231,7 +231,11 @@ def block_type_fields(workspace: Workspace, spec: BlockSpec) -> dict[str, Any]:
     """Serialize the type-specific object of one block (the value under its ``type`` key)."""
     fields = dict(spec.fields)
     if spec.type == "code":
-        return {"caption": workspace.rich_text(fields["caption"]), "rich_text": workspace.text_run(spec.text or ""), "language": fields["language"]}
+        return {
+            "caption": workspace.rich_text(fields["caption"]),
+            "rich_text": workspace.text_run(spec.text or ""),
+            "language": fields["language"],
+        }
     if spec.text is not None:
         return {"rich_text": workspace.rich_text(spec.text), **fields}
     if "caption" in fields:
@@ -309,7 +313,10 @@ def serialize_children(
             )
     key = f"blocks/{parent_id}.json"
     if key in workspace.files:
-        raise ValueError(f"two block lists for parent {parent_id}: check child_page and synced keys")
+        raise ValueError(
+            f"duplicate children list for parent {parent_id}: a page is listed by two child_page "
+            "blocks or a synced_original key is used twice"
+        )
     workspace.files[key] = blocks
 
 
@@ -481,7 +488,7 @@ def check_child_page_blocks(workspace: Workspace) -> None:
         if page.parent is not None and listed.get(page.slug) != page.parent:
             raise ValueError(f"page {page.slug!r} needs a top-level child_page block on page {page.parent!r}")
         if page.parent is None and page.slug in listed:
-            raise ValueError(f"page {page.slug!r} is listed by {listed[page.slug]!r} but has no parent set")
+            raise ValueError(f"page {page.slug!r} is listed by {listed[page.slug]!r}: set parent={listed[page.slug]!r} on it")
 
 
 def build_workspace() -> Workspace:
@@ -534,7 +541,7 @@ def dump_json(value: Any) -> str:
 
 
 def build(output_dir: Path, questions_path: Path) -> int:
-    """Write the workspace under ``output_dir`` and the questions file; return the file count."""
+    """Write the workspace under ``output_dir`` and the questions file, then return the file count."""
     workspace = build_workspace()
 
     # Remove files from earlier runs so that a deleted page does not linger in the output.
@@ -551,8 +558,8 @@ def build(output_dir: Path, questions_path: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT_DIR, help="workspace output folder")
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS_PATH, help="questions JSONL file to write")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder to write the workspace into (default: %(default)s)")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS_PATH, help="JSONL file to write the questions to (default: %(default)s)")
     args = parser.parse_args(argv)
     count = build(args.out, args.questions)
     print(f"Wrote {count} workspace files to {args.out} and {len(QUESTIONS)} questions to {args.questions}")

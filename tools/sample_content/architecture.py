@@ -313,7 +313,7 @@ DECISION_ROWS = [
             "Reference": "https://example.com/design-docs/mtls",
             "Summary": "Every internal call is authenticated by certificate; see the TLS rotation runbook.",
         },
-        p("Network policies alone did not satisfy the courier contracts' audit clause. Certificates expire every 90 days."),
+        p("Network policies alone did not satisfy the audit clause in the courier contracts, which asks for authenticated calls."),
         p("Rotation is described in @[page:runbook-tls]."),
     ),
     decision(

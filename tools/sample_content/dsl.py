@@ -39,7 +39,7 @@ class PageSpec:
 
 @dataclass
 class DatabaseSpec:
-    """One database with a single data source; ``schema`` maps property names to type configs."""
+    """One database with a single data source. ``schema`` maps property names to type configs."""
 
     slug: str
     title: str
@@ -112,7 +112,7 @@ def equation(expression: str) -> BlockSpec:
 
 
 def table(rows: list[list[str]], column_header: bool = True, row_header: bool = False) -> BlockSpec:
-    """Build a table; each cell is markup, and an empty string is an empty cell."""
+    """Build a table from rows of markup cells. An empty string is an empty cell."""
     width = len(rows[0])
     if any(len(row) != width for row in rows):
         raise ValueError(f"every table row must have {width} cells: {rows!r}")
@@ -183,7 +183,7 @@ def synced_original(key: str, *children: BlockSpec) -> BlockSpec:
 
 
 def synced_reference(key: str) -> BlockSpec:
-    """Build a synced_block that shows the original named ``key``; it has no children of its own."""
+    """Build a synced_block that shows the original named ``key``. The reference has no children of its own."""
     return BlockSpec("synced_block", None, {"from_key": key})
 
 
@@ -192,5 +192,5 @@ def unsupported(block_type: str) -> BlockSpec:
 
 
 def ai_block() -> BlockSpec:
-    """Build an AI block: Notion reports children but refuses to list them through the API."""
+    """Build an AI block. Notion reports that it has children but rejects requests to list them."""
     return BlockSpec("ai_block")
