@@ -32,7 +32,7 @@ CONTEXT_SEPARATOR = " > "
 MIN_CHUNK_TOKENS = 16
 
 _TABLE_DIVIDER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_PROSE_SEPARATORS = ["\n\n", "\n", ". ", "。", "! ", "? ", "; ", ", ", " ", ""]
+_PROSE_SEPARATORS = ["\n\n", "\n", ". ", "。", "! ", "? ", "; ", ", ", " "]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
@@ -73,7 +74,7 @@ class QdrantStore:
     def connect(cls, url: str, collection: str, dimension: int) -> QdrantStore:
         """Connect to a Qdrant server, with the API key from ``QDRANT_API_KEY`` if set."""
         api_key = os.environ.get("QDRANT_API_KEY") or None
-        client = QdrantClient(url=url, api_key=api_key, timeout=30)
+        client = QdrantClient(url=url, api_key=api_key, timeout=30, check_compatibility=False)
         store = cls(client, collection, dimension)
         try:
             store.ensure_collection()
@@ -86,7 +87,7 @@ class QdrantStore:
             raise ServiceUnavailableError(
                 "Qdrant", "QDRANT_URL", f"{url} answered HTTP {error.status_code}"
             ) from None
-        except (ResponseHandlingException, OSError) as error:
+        except (ResponseHandlingException, httpx.HTTPError, OSError) as error:
             # The message of a connection error names the host and the cause, never the key.
             raise ServiceUnavailableError(
                 "Qdrant", "QDRANT_URL", f"cannot reach {url} ({_describe(error)})"

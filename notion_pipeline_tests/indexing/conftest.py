@@ -17,6 +17,25 @@ def embedder() -> Embedder:
     return Embedder.load()
 
 
+class MemoEmbedder(Embedder):
+    """The real model, embedding each distinct text once per session to keep tests fast."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__(inner.model, inner.model_id, inner.batch_size)
+        self.vectors: dict[str, list[float]] = {}
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        missing = sorted({text for text in texts if text not in self.vectors})
+        for text, vector in zip(missing, super().embed(missing), strict=True):
+            self.vectors[text] = vector
+        return [self.vectors[text] for text in texts]
+
+
+@pytest.fixture(scope="session")
+def memo_embedder(embedder: Embedder) -> MemoEmbedder:
+    return MemoEmbedder(embedder)
+
+
 @pytest.fixture(scope="session")
 def chunker(embedder: Embedder) -> Chunker:
     return Chunker.for_embedder(embedder, max_tokens=200, overlap_tokens=24)
