@@ -98,8 +98,8 @@ class RedactingFilter(logging.Filter):
 def install_log_redaction() -> RedactingFilter:
     """Add a redacting filter to the root logger and to each of its handlers; return the filter.
 
-    A filter on a logger sees only records logged through that very logger, not those that
-    propagate up from child loggers, so the filter also goes on the root logger's handlers.
+    Python applies a logger's filters only to records logged through that logger itself, not to
+    records that propagate up from child loggers, so the filter also goes on the root's handlers.
     Calling this again adds the filter to handlers attached since and never adds it twice.
     """
     root = logging.getLogger()
@@ -108,8 +108,8 @@ def install_log_redaction() -> RedactingFilter:
         installed = RedactingFilter()
         root.addFilter(installed)
 
-    # NOTE: handlers attached later (or to loggers that do not propagate) are not covered until
-    # this function is called again.
+    # NOTE: a handler attached to the root after this call is covered only once this function
+    # runs again, and handlers of loggers with propagate=False are never covered.
     for handler in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(installed)
