@@ -1,7 +1,7 @@
 """Measure retrieval on the sample workspace: recall@5 and MRR@10 for dense, sparse and hybrid.
 
 Run from the repository root: ``python evaluation/evaluate.py``. It serves the sample workspace
-with the local Notion server, indexes every page into a temporary local-mode Qdrant and asks
+with the local Notion server, indexes every page into a temporary local-mode Qdrant and runs
 each question of ``evaluation/questions.jsonl``. A hit is a chunk of the question's page.
 """
 

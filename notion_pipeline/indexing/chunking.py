@@ -37,7 +37,7 @@ _PROSE_SEPARATORS = ["\n\n", "\n", ". ", "。", "! ", "? ", "; ", ", ", " "]
 
 @dataclass(frozen=True)
 class Chunk:
-    """One unit of embedding: ``text`` is what the model reads, ``body`` what a reader sees."""
+    """One unit of embedding: ``text`` is the model input, ``body`` the text shown in results."""
 
     text: str
     body: str
@@ -193,7 +193,11 @@ class Chunker:
             closing, lines = lines[-1], lines[:-1]
 
         def fence(code_lines: list[str]) -> str:
-            parts = ([opening] if opening else []) + code_lines + ([closing] if closing else [])
+            parts = list(code_lines)
+            if opening:
+                parts.insert(0, opening)
+            if closing:
+                parts.append(closing)
             return "\n".join(parts)
 
         pieces: list[str] = []

@@ -24,7 +24,7 @@ _DEFAULT_SPARSE_ENCODER = SparseEncoder()
 
 @dataclass(frozen=True)
 class IndexResult:
-    """What indexing one page did to its points."""
+    """Outcome of indexing one page, counted in chunks and points."""
 
     chunks_total: int
     embedded: int

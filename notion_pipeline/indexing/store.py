@@ -1,4 +1,4 @@
-"""The Qdrant collection that holds every chunk of every page, one tenant per workspace."""
+"""The Qdrant collection that contains every chunk of every page, one tenant per workspace."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class QdrantStore:
                     "QDRANT_API_KEY to a valid key."
                 ) from None
             raise ServiceUnavailableError(
-                "Qdrant", "QDRANT_URL", f"{url} answered HTTP {error.status_code}"
+                "Qdrant", "QDRANT_URL", f"{url} returned HTTP {error.status_code}"
             ) from None
         except (ResponseHandlingException, httpx.HTTPError, OSError) as error:
             # The message of a connection error names the host and the cause, never the key.
@@ -182,7 +182,7 @@ class QdrantStore:
             )
         if dense.size != self.dimension:
             raise ConfigurationError(
-                f"Qdrant collection {self.collection!r} holds {dense.size}-dimensional vectors, "
+                f"Qdrant collection {self.collection!r} contains {dense.size}-dimensional vectors, "
                 f"but the embedding model produces {self.dimension}. Set QDRANT_COLLECTION to "
                 "another name, or delete the collection and index the workspace again."
             )

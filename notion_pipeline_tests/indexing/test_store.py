@@ -36,7 +36,7 @@ def test_dimension_mismatch_rejected(tmp_path):
 
 def test_dimension_mismatch_names_sizes(tmp_path):
     QdrantStore.open_local(tmp_path / "qdrant", "chunks", DIMENSION).close()
-    with pytest.raises(ConfigurationError, match="holds 4-dimensional vectors.*produces 5"):
+    with pytest.raises(ConfigurationError, match="contains 4-dimensional vectors.*produces 5"):
         QdrantStore.open_local(tmp_path / "qdrant", "chunks", DIMENSION + 1)
 
 
