@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from notion_pipeline.errors import ConfigurationError
@@ -64,7 +64,10 @@ class Settings:
     sensor_batch_size: int = 50
     reconcile_interval_seconds: int = 3600
     backfill_pages_per_run: int = 50
-    extra: dict[str, str] = field(default_factory=dict)
+    full_sync_cron: str = "0 3 * * *"
+    index_check_cron: str = "0 5 * * *"
+    schedule_timezone: str = "UTC"
+    automation_enabled: bool = True
 
     @property
     def resolved_qdrant_path(self) -> Path:
@@ -151,6 +154,14 @@ class Settings:
             "backfill_pages_per_run": _int(env, pipeline, "BACKFILL_PAGES_PER_RUN",
                                            "backfill_pages_per_run",
                                            settings.backfill_pages_per_run),
+            "full_sync_cron": _pick(env, pipeline, "FULL_SYNC_CRON", "full_sync_cron",
+                                    settings.full_sync_cron),
+            "index_check_cron": _pick(env, pipeline, "INDEX_CHECK_CRON", "index_check_cron",
+                                      settings.index_check_cron),
+            "schedule_timezone": _pick(env, pipeline, "NOTION_PIPELINE_TIMEZONE",
+                                       "schedule_timezone", settings.schedule_timezone),
+            "automation_enabled": _bool(env, pipeline, "NOTION_PIPELINE_AUTOMATION",
+                                        "automation_enabled", settings.automation_enabled),
         }
         settings = replace(settings, **overrides)
         _validate(settings)
@@ -265,3 +276,15 @@ def _float(env: dict[str, str], table: dict, env_name: str, key: str, default: f
         return float(value)
     except (TypeError, ValueError):
         raise ConfigurationError(f"{env_name} must be a number, got {value!r}.") from None
+
+
+def _bool(env: dict[str, str], table: dict, env_name: str, key: str, default: bool) -> bool:
+    value = _pick(env, table, env_name, key, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{env_name} must be on or off, got {value!r}.")

@@ -1,0 +1,160 @@
+"""Run-side helpers shared by the page asset and the sync jobs.
+
+They turn a list of page ids into per-page materializations, progress logs, progress events, a
+sync summary in the ledger and, when pages failed, one ``dg.Failure`` that names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from notion_pipeline.defs.partitions import page_asset_key, remove_partitions
+from notion_pipeline.defs.resources import (
+    EmbeddingResource,
+    LedgerResource,
+    NotionResource,
+    ProgressEventsResource,
+    QdrantResource,
+)
+from notion_pipeline.ledger import SyncSummary
+from notion_pipeline.planning import PageRemoval
+from notion_pipeline.sync import PageOutcome, PageSyncer, SyncCounts
+
+PROGRESS_EVERY_PAGES = 10
+
+
+@dataclass
+class SyncServices:
+    """The resources one sync needs, bundled so asset and op bodies stay short."""
+
+    notion: NotionResource
+    qdrant: QdrantResource
+    ledger: LedgerResource
+    embedding: EmbeddingResource
+    progress_events: ProgressEventsResource
+
+    def syncer(self, workspace_id: str) -> PageSyncer:
+        """Build a page syncer for one workspace; the model loads once per process."""
+        embedder = self.embedding.embedder()
+        return PageSyncer(
+            workspace_id=workspace_id,
+            client=self.notion.client(workspace_id),
+            ledger=self.ledger.ledger(),
+            store=self.qdrant.store(embedder.dimension),
+            embedder=embedder,
+            chunker=self.embedding.chunker(),
+        )
+
+
+def run_page_sync(
+    context: dg.OpExecutionContext | dg.AssetExecutionContext,
+    services: SyncServices,
+    workspace_id: str,
+    *,
+    page_ids: Sequence[str],
+    removals: Sequence[PageRemoval] = (),
+    kind: str,
+    force: bool = False,
+    counts: SyncCounts | None = None,
+) -> Iterator[dg.AssetMaterialization]:
+    """Sync ``page_ids`` and remove ``removals``, yielding one materialization per synced page.
+
+    One failing page never stops the others. Pages removed here also lose their partition.
+    Raises ``dg.Failure`` at the end when any page failed; the failure is retryable only when
+    every failure was transient, so a RetryPolicy does not re-run a page that can never succeed.
+    """
+    log = context.log
+    run_id = context.run_id
+    counts = counts or SyncCounts()
+    counts.total += len(page_ids) + len(removals)
+    events = services.progress_events.events()
+    syncer = services.syncer(workspace_id)
+    asset_key = page_asset_key(workspace_id)
+    started_at = datetime.now(timezone.utc)
+    events.sync_started(workspace_id, run_id, kind, counts.total)
+    log.info(
+        "Syncing workspace %s: %d pages to index, %d to remove (%s)",
+        workspace_id, len(page_ids), len(removals), kind,
+    )
+
+    failures: list[PageOutcome] = []
+    removed_ids: list[str] = []
+
+    def account(outcome: PageOutcome) -> None:
+        counts.add(outcome)
+        if outcome.status == "failed":
+            failures.append(outcome)
+            events.page_failed(workspace_id, run_id, outcome.page_id, outcome.error or "")
+        if counts.done % PROGRESS_EVERY_PAGES == 0 or counts.done == counts.total:
+            log.info("Progress for workspace %s: %d of %d pages done", workspace_id, counts.done, counts.total)
+            events.progress(workspace_id, run_id, counts.done, counts.total)
+
+    for removal in removals:
+        outcome = syncer.remove_page(removal.page_id, removal.reason)
+        removed_ids.append(removal.page_id)
+        account(outcome)
+
+    for page_id in page_ids:
+        outcome = syncer.sync_page(page_id, force=force)
+        if outcome.status == "removed":
+            removed_ids.append(page_id)
+        elif outcome.status in ("indexed", "unchanged"):
+            yield dg.AssetMaterialization(
+                asset_key=asset_key,
+                partition=page_id,
+                description=outcome.title or None,
+                metadata=outcome.metadata(),
+            )
+        account(outcome)
+
+    if removed_ids:
+        removed_partitions = remove_partitions(context.instance, workspace_id, removed_ids)
+        log.info("Removed %d partitions of gone pages in workspace %s", removed_partitions, workspace_id)
+
+    summary = counts.as_dict()
+    services.ledger.ledger().record_sync(
+        SyncSummary(
+            workspace_id=workspace_id,
+            run_id=run_id,
+            kind=kind,
+            started_at=started_at,
+            finished_at=datetime.now(timezone.utc),
+            pages_seen=counts.total,
+            pages_indexed=counts.indexed,
+            pages_skipped=counts.unchanged,
+            pages_failed=counts.failed,
+            pages_deleted=counts.removed,
+            chunks_embedded=counts.chunks_embedded,
+            chunks_deleted=counts.chunks_deleted,
+        )
+    )
+    events.sync_completed(workspace_id, run_id, summary, counts.elapsed_seconds)
+    log.info(
+        "Finished syncing workspace %s in %.1f s: %d indexed, %d unchanged, %d removed, %d failed, "
+        "%d chunks embedded",
+        workspace_id, counts.elapsed_seconds, counts.indexed, counts.unchanged, counts.removed,
+        counts.failed, counts.chunks_embedded,
+    )
+    if failures:
+        raise_for_failures(workspace_id, failures)
+
+
+def raise_for_failures(workspace_id: str, failures: Sequence[PageOutcome]) -> None:
+    """Raise one ``dg.Failure`` naming every failed page; retryable only if all were transient."""
+    lines = [f"{failure.page_id}: {failure.error}" for failure in failures[:50]]
+    if len(failures) > 50:
+        lines.append(f"... and {len(failures) - 50} more")
+    raise dg.Failure(
+        description=(
+            f"{len(failures)} pages of workspace {workspace_id} failed to sync:\n" + "\n".join(lines)
+        ),
+        metadata={
+            "failed_page_ids": dg.MetadataValue.json([failure.page_id for failure in failures]),
+            "workspace_id": workspace_id,
+        },
+        allow_retries=all(failure.retryable for failure in failures),
+    )

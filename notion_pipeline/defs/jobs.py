@@ -1,0 +1,237 @@
+"""Op jobs: the full sync, batched page syncs requested by the sensor, and dead-letter replay.
+
+These jobs sync many pages in one process, so the model loads once per run, and they log one
+asset materialization per page partition, so the page asset's history stays complete whichever
+path synced a page.
+"""
+
+
+import dagster as dg
+
+from notion_pipeline.defs.execution import SyncServices, run_page_sync
+from notion_pipeline.defs.partitions import add_partitions, partitions_name, remove_partitions
+from notion_pipeline.defs.resources import (
+    EmbeddingResource,
+    LedgerResource,
+    NotionResource,
+    ProgressEventsResource,
+    QdrantResource,
+)
+from notion_pipeline.defs.tags import pool_name, run_tags
+from notion_pipeline.notion.listing import list_pages
+from notion_pipeline.planning import PageRemoval, plan_full_sync
+from notion_pipeline.settings import Settings
+from notion_pipeline.sync import SyncCounts
+
+FULL_SYNC_JOB_NAME = "notion_full_sync"
+DLQ_REPLAY_JOB_NAME = "notion_dlq_replay"
+
+
+def sync_pages_job_name(workspace_id: str) -> str:
+    return f"notion_sync_pages_{workspace_id}"
+
+
+def sync_pages_op_name(workspace_id: str) -> str:
+    return f"sync_pages_{workspace_id}"
+
+
+class FullSyncConfig(dg.Config):
+    """Options of a full sync."""
+
+    force: bool = False
+    """Diff every listed page against Qdrant, not only pages whose last_edited_time moved."""
+
+
+class PageRemovalConfig(dg.Config):
+    page_id: str
+    reason: str
+
+
+class SyncPagesConfig(dg.Config):
+    """Pages to sync in one run."""
+
+    page_ids: list[str] = []
+    removals: list[PageRemovalConfig] = []
+    force: bool = False
+
+
+class DeadLetterReplayConfig(dg.Config):
+    """Which dead-letter records to replay."""
+
+    workspace_id: str | None = None
+    """Replay only this workspace; all workspaces when empty."""
+    page_ids: list[str] = []
+    """Replay only these pages; every open dead-letter record when empty."""
+
+
+def _build_full_sync_op(settings: Settings, workspace_id: str) -> dg.OpDefinition:
+    @dg.op(
+        name=f"full_sync_{workspace_id}",
+        pool=pool_name(settings, workspace_id),
+        out={},
+        description=f"List every page of workspace `{workspace_id}`, reconcile partitions and "
+        "the ledger with Notion, index what changed and remove what is gone.",
+    )
+    def full_sync(
+        context: dg.OpExecutionContext,
+        config: FullSyncConfig,
+        notion: NotionResource,
+        qdrant: QdrantResource,
+        ledger: LedgerResource,
+        embedding: EmbeddingResource,
+        progress_events: ProgressEventsResource,
+    ):
+        services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
+        client = notion.client(workspace_id)
+        listed = list(list_pages(client))
+        records = {record.page_id: record for record in ledger.ledger().list_pages(workspace_id)}
+        partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))
+        plan = plan_full_sync(listed, records, partitions)
+        context.log.info(
+            "Full sync of workspace %s: %d pages listed, %d to index, %d unchanged, %d to remove, "
+            "%d new partitions, %d stale partitions",
+            workspace_id, len(listed), len(plan.to_index), len(plan.unchanged),
+            len(plan.to_remove), len(plan.new_partitions), len(plan.stale_partitions),
+        )
+
+        add_partitions(context.instance, workspace_id, plan.new_partitions)
+        removing = {removal.page_id for removal in plan.to_remove}
+        stale_only = [page_id for page_id in plan.stale_partitions if page_id not in removing]
+        remove_partitions(context.instance, workspace_id, stale_only)
+
+        if config.force:
+            page_ids = [summary.id for summary in listed if not summary.in_trash]
+        else:
+            page_ids = [summary.id for summary in plan.to_index]
+        yield from run_page_sync(
+            context,
+            services,
+            workspace_id,
+            page_ids=page_ids,
+            removals=plan.to_remove,
+            kind="full",
+            force=config.force,
+            counts=SyncCounts(),
+        )
+
+    return full_sync
+
+
+def build_full_sync_job(settings: Settings) -> dg.JobDefinition:
+    """Build ``notion_full_sync``: one op per workspace, run one after another in one process."""
+    ops = [_build_full_sync_op(settings, workspace.id) for workspace in settings.workspaces]
+
+    @dg.graph(name=FULL_SYNC_JOB_NAME)
+    def full_sync_graph():
+        for op in ops:
+            op()
+
+    return full_sync_graph.to_job(
+        name=FULL_SYNC_JOB_NAME,
+        description="Sync every configured Notion workspace completely: new, edited, deleted and "
+        "unshared pages. Runs in one process, so `dagster job execute` needs no daemon.",
+        executor_def=dg.in_process_executor,
+        tags=run_tags(settings, None),
+    )
+
+
+def build_sync_pages_job(settings: Settings, workspace_id: str) -> dg.JobDefinition:
+    """Build the job that syncs a given list of pages of one workspace in one run."""
+
+    @dg.op(
+        name=sync_pages_op_name(workspace_id),
+        pool=pool_name(settings, workspace_id),
+        out={},
+        description=f"Sync the configured pages of workspace `{workspace_id}` and remove the "
+        "configured gone pages.",
+    )
+    def sync_pages(
+        context: dg.OpExecutionContext,
+        config: SyncPagesConfig,
+        notion: NotionResource,
+        qdrant: QdrantResource,
+        ledger: LedgerResource,
+        embedding: EmbeddingResource,
+        progress_events: ProgressEventsResource,
+    ):
+        services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
+        add_partitions(context.instance, workspace_id, config.page_ids)
+        removals = [PageRemoval(item.page_id, item.reason) for item in config.removals]
+        yield from run_page_sync(
+            context,
+            services,
+            workspace_id,
+            page_ids=config.page_ids,
+            removals=removals,
+            kind="incremental",
+            force=config.force,
+        )
+
+    @dg.graph(name=sync_pages_job_name(workspace_id))
+    def sync_pages_graph():
+        sync_pages()
+
+    return sync_pages_graph.to_job(
+        name=sync_pages_job_name(workspace_id),
+        description=f"Sync a batch of pages of workspace `{workspace_id}` in one process "
+        "(requested by the change sensor).",
+        executor_def=dg.in_process_executor,
+        tags=run_tags(settings, workspace_id),
+    )
+
+
+def build_dlq_replay_job(settings: Settings) -> dg.JobDefinition:
+    """Build the job that syncs again every page with an open dead-letter record."""
+
+    @dg.op(
+        name="replay_dead_letters",
+        pool=pool_name(settings, settings.workspaces[0].id) if not settings.qdrant_url else None,
+        out={},
+        description="Sync again the pages recorded in the dead-letter records; a page that "
+        "syncs resolves its records.",
+    )
+    def replay_dead_letters(
+        context: dg.OpExecutionContext,
+        config: DeadLetterReplayConfig,
+        notion: NotionResource,
+        qdrant: QdrantResource,
+        ledger: LedgerResource,
+        embedding: EmbeddingResource,
+        progress_events: ProgressEventsResource,
+    ):
+        services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
+        workspace_ids = [config.workspace_id] if config.workspace_id else [w.id for w in settings.workspaces]
+        wanted = set(config.page_ids)
+        failures: list[dg.Failure] = []
+        for workspace_id in workspace_ids:
+            settings.workspace(workspace_id)
+            letters = ledger.ledger().list_dead_letters(workspace_id)
+            page_ids = sorted({letter.page_id for letter in letters if not wanted or letter.page_id in wanted})
+            context.log.info(
+                "Replaying %d pages with open dead-letter records in workspace %s", len(page_ids), workspace_id
+            )
+            if not page_ids:
+                continue
+            add_partitions(context.instance, workspace_id, page_ids)
+            try:
+                yield from run_page_sync(
+                    context, services, workspace_id, page_ids=page_ids, kind="pages"
+                )
+            except dg.Failure as failure:
+                failures.append(failure)
+        if failures:
+            raise dg.Failure(
+                description="\n\n".join(failure.description or "" for failure in failures),
+                allow_retries=False,
+            )
+
+    @dg.graph(name=DLQ_REPLAY_JOB_NAME)
+    def replay_graph():
+        replay_dead_letters()
+
+    return replay_graph.to_job(
+        name=DLQ_REPLAY_JOB_NAME,
+        description="Sync again every page recorded in the dead-letter records.",
+        executor_def=dg.in_process_executor,
+        tags=run_tags(settings, None),
+    )

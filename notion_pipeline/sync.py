@@ -1,0 +1,251 @@
+"""Sync one page at a time: fetch, render, index, and keep the ledger in step.
+
+``PageSyncer`` is the unit every Dagster asset, job and CLI command calls. It never lets one page's
+failure escape as an exception, except for faults that would fail every page alike (a rejected
+token, Qdrant or the ledger unreachable): those abort the run with a clear error instead of
+filling the dead-letter records.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from notion_pipeline.errors import (
+    ConfigurationError,
+    NotionAuthError,
+    NotionPipelineError,
+    NotionRequestError,
+    PageGoneError,
+    RetryableError,
+    ServiceUnavailableError,
+)
+from notion_pipeline.indexing.chunking import Chunker
+from notion_pipeline.indexing.embedding import Embedder
+from notion_pipeline.indexing.index import IndexResult, delete_page_points, index_document
+from notion_pipeline.indexing.store import QdrantStore
+from notion_pipeline.ledger import Ledger, PageStatus
+from notion_pipeline.notion.blocks import fetch_page
+from notion_pipeline.notion.client import NotionClient
+from notion_pipeline.notion.render import render_page
+from notion_pipeline.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+OutcomeStatus = Literal["indexed", "unchanged", "removed", "failed"]
+MAX_ERROR_LENGTH = 2000
+
+
+@dataclass
+class PageOutcome:
+    """What a sync did to one page."""
+
+    page_id: str
+    status: OutcomeStatus
+    title: str = ""
+    url: str = ""
+    last_edited_time: str | None = None
+    content_hash: str | None = None
+    result: IndexResult | None = None
+    error: str | None = None
+    retryable: bool = False
+    warnings: list[str] = field(default_factory=list)
+    points_deleted: int = 0
+
+    def metadata(self) -> dict[str, object]:
+        """Build the Dagster materialization metadata for this page."""
+        values: dict[str, object] = {
+            "page_id": self.page_id,
+            "status": self.status,
+            "title": self.title,
+            "url": self.url,
+        }
+        if self.last_edited_time:
+            values["last_edited_time"] = self.last_edited_time
+        if self.content_hash:
+            values["content_hash"] = self.content_hash
+        if self.result is not None:
+            values["chunks_total"] = self.result.chunks_total
+            values["chunks_embedded"] = self.result.embedded
+            values["chunks_reused"] = self.result.reused
+            values["chunks_deleted"] = self.result.deleted
+        if self.status == "removed":
+            values["chunks_deleted"] = self.points_deleted
+        if self.warnings:
+            values["warnings"] = "\n".join(self.warnings)
+        if self.error:
+            values["error"] = self.error
+        return values
+
+
+@dataclass
+class SyncCounts:
+    """Running totals of a sync, for logs, run metadata and the ledger's sync summaries."""
+
+    total: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks_embedded: int = 0
+    chunks_deleted: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def done(self) -> int:
+        return self.indexed + self.unchanged + self.removed + self.failed
+
+    def add(self, outcome: PageOutcome) -> None:
+        """Count one page's outcome."""
+        if outcome.status == "indexed":
+            self.indexed += 1
+        elif outcome.status == "unchanged":
+            self.unchanged += 1
+        elif outcome.status == "removed":
+            self.removed += 1
+        else:
+            self.failed += 1
+        if outcome.result is not None:
+            self.chunks_embedded += outcome.result.embedded
+            self.chunks_deleted += outcome.result.deleted
+        self.chunks_deleted += outcome.points_deleted
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "pages_total": self.total,
+            "pages_done": self.done,
+            "pages_indexed": self.indexed,
+            "pages_unchanged": self.unchanged,
+            "pages_removed": self.removed,
+            "pages_failed": self.failed,
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_deleted": self.chunks_deleted,
+        }
+
+    @property
+    def elapsed_seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+def is_systemic(error: BaseException) -> bool:
+    """Tell whether an error would fail every page alike, so the run should stop at once."""
+    if isinstance(error, (NotionAuthError, ServiceUnavailableError)):
+        return True
+    return isinstance(error, ConfigurationError) and not isinstance(error, NotionRequestError)
+
+
+@dataclass
+class PageSyncer:
+    """Sync pages of one workspace into Qdrant and the ledger."""
+
+    workspace_id: str
+    client: NotionClient
+    ledger: Ledger
+    store: QdrantStore
+    embedder: Embedder
+    chunker: Chunker
+
+    def sync_page(self, page_id: str, *, force: bool = False) -> PageOutcome:
+        """Fetch, render and index one page; a gone page is removed instead.
+
+        With ``force`` the content hash check is skipped, so every chunk is diffed against Qdrant
+        again (chunks that already exist are still reused, not embedded).
+        """
+        previous = self.ledger.get_page(self.workspace_id, page_id)
+        try:
+            fetched = fetch_page(self.client, page_id)
+        except PageGoneError as gone:
+            return self.remove_page(page_id, gone.reason)
+        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+            return self._fail(page_id, error, title=previous.title if previous else "")
+
+        try:
+            document = render_page(fetched, self.workspace_id)
+            previous_hash = None
+            if not force and previous is not None and previous.status in (
+                PageStatus.INDEXED,
+                PageStatus.SKIPPED,
+            ):
+                previous_hash = previous.content_hash
+            result = index_document(
+                document,
+                chunker=self.chunker,
+                embedder=self.embedder,
+                store=self.store,
+                previous_content_hash=previous_hash,
+            )
+        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+            return self._fail(page_id, error, title=getattr(fetched, "title", ""))
+
+        self.ledger.record_indexed(
+            self.workspace_id,
+            page_id,
+            title=document.title,
+            url=document.url,
+            last_edited_time=document.last_edited_time,
+            content_hash=result.content_hash,
+            chunk_count=result.chunks_total,
+            skipped=result.skipped,
+        )
+        for warning in fetched.warnings:
+            logger.warning("Page %s %r: %s", page_id, document.title, warning)
+        if result.skipped:
+            logger.info(
+                'Page %s "%s" unchanged (content hash %s): %d chunks kept',
+                page_id, document.title, result.content_hash[:12], result.chunks_total,
+            )
+        else:
+            logger.info(
+                'Indexed page %s "%s": %d chunks, %d embedded, %d reused, %d deleted',
+                page_id, document.title, result.chunks_total, result.embedded,
+                result.reused, result.deleted,
+            )
+        return PageOutcome(
+            page_id=page_id,
+            status="unchanged" if result.skipped else "indexed",
+            title=document.title,
+            url=document.url,
+            last_edited_time=document.last_edited_time,
+            content_hash=result.content_hash,
+            result=result,
+            warnings=list(fetched.warnings),
+        )
+
+    def remove_page(self, page_id: str, reason: str) -> PageOutcome:
+        """Delete a page's points (in this workspace only) and mark it deleted in the ledger."""
+        previous = self.ledger.get_page(self.workspace_id, page_id)
+        deleted = delete_page_points(self.workspace_id, page_id, self.store)
+        self.ledger.record_deleted(self.workspace_id, page_id, reason)
+        title = previous.title if previous else ""
+        logger.info('Removed page %s "%s" (%s): %d points deleted', page_id, title, reason, deleted)
+        return PageOutcome(
+            page_id=page_id,
+            status="removed",
+            title=title,
+            url=previous.url if previous else "",
+            points_deleted=deleted,
+        )
+
+    def _fail(self, page_id: str, error: Exception, *, title: str) -> PageOutcome:
+        if is_systemic(error):
+            raise error
+        message = _describe(error)
+        self.ledger.record_failure(self.workspace_id, page_id, message, title=title or None)
+        logger.error("Failed to sync page %s %r: %s", page_id, title, message)
+        return PageOutcome(
+            page_id=page_id,
+            status="failed",
+            title=title,
+            error=message,
+            retryable=isinstance(error, RetryableError),
+        )
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, NotionPipelineError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return redact(text)[:MAX_ERROR_LENGTH]
