@@ -138,7 +138,7 @@ def rich_text(
 
 
 def rich_text_items(text: str | list[dict]) -> list[dict]:
-    """Convert plain text to rich text items of at most 2000 characters; pass lists through."""
+    """Convert plain text to rich text items of at most 2000 characters. Lists pass through."""
     if isinstance(text, list):
         return text
     if not text:
@@ -169,7 +169,7 @@ def plain_text(items: Iterable[dict]) -> str:
 
 
 def block(block_type: str, payload: dict, children: list[dict] | None = None) -> dict:
-    """Build a partial block of any type; ``children`` go under ``payload["children"]``."""
+    """Build a partial block of any type, with ``children`` under ``payload["children"]``."""
     content = dict(payload)
     if children:
         content["children"] = list(children)
@@ -303,8 +303,8 @@ def materialize_blocks(
 ) -> list[tuple[str, list[dict]]]:
     """Turn partial blocks into full block objects, depth first.
 
-    Returns ``(parent_id, children)`` pairs: the first pair holds the full forms of
-    ``partial_blocks``, later pairs hold nested children. A partial block may carry an ``id``
+    Returns ``(parent_id, children)`` pairs: the first pair contains the full forms of
+    ``partial_blocks``, later pairs contain nested children. A partial block may carry an ``id``
     (required for ``child_page`` and ``child_database``, whose ids are the page's or
     database's); otherwise ``new_id`` makes one. Nested children may sit under
     ``block[type]["children"]`` (Notion's append format) or ``block["children"]``.
@@ -377,7 +377,7 @@ def page_object(
     """Build a page object as ``GET /v1/pages/{id}`` returns it.
 
     ``parent`` is ``{"type": "workspace", "workspace": True}``, a page parent or a data
-    source parent. ``properties`` holds extra property values for a data source row.
+    source parent. ``properties`` contains extra property values for a data source row.
     """
     all_properties = title_property(title, title_property_name)
     all_properties.update(properties or {})

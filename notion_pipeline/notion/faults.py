@@ -18,7 +18,7 @@ class FaultSettings:
     """Faults the local server injects into ``/v1`` requests, drawn from a seeded generator."""
 
     error_rate: float = 0.0
-    """Fraction of requests answered with 429, 500, 502 (HTML body), 503 or 504."""
+    """Fraction of requests that get a 429, 500, 502 (HTML body), 503 or 504 response."""
     drop_rate: float = 0.0
     """Fraction of connections closed without a response."""
     latency_seconds: float = 0.0
@@ -26,7 +26,7 @@ class FaultSettings:
     latency_jitter_seconds: float = 0.0
     """Extra delay drawn uniformly from [0, jitter] per request."""
     retry_after_seconds: float = 1.0
-    """Retry-After value of injected 429s. Notion sends whole seconds; fractions keep tests fast."""
+    """Retry-After value of injected 429s. Notion sends whole seconds, but fractions keep tests fast."""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -46,7 +46,7 @@ class FaultSettings:
 
 
 class FaultKind(Enum):
-    """What the server does with one request."""
+    """The server's treatment of one request."""
 
     NONE = "none"
     DROP = "drop"
@@ -66,7 +66,7 @@ class FaultInjector:
     """Draw one fault decision per request from a generator seeded by ``FaultSettings.seed``.
 
     Decisions are drawn in arrival order under a lock, so a client that sends requests one at
-    a time sees the same sequence of faults on every run.
+    a time gets the same sequence of faults on every run.
     """
 
     def __init__(self, settings: FaultSettings | None = None) -> None:

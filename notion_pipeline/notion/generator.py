@@ -61,7 +61,7 @@ _COLORS = ("gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink
 
 @dataclass(frozen=True)
 class GeneratedWorkspace:
-    """What ``generate_workspace`` wrote: ids by role and content totals."""
+    """The contents of a workspace written by ``generate_workspace``: ids by role and totals."""
 
     root: Path
     page_ids: tuple[str, ...]
@@ -83,8 +83,8 @@ class GeneratedWorkspace:
 class _TextSource:
     """English-like sentences and titles drawn from the word lists with a seeded generator.
 
-    Sentences are drawn from a pool built once, which is several times faster than composing
-    each one; paragraphs of 2 to 7 pooled sentences are still practically never repeated.
+    Sentences come from a pool built once, because that is several times faster than
+    composing each one. Paragraphs of 2 to 7 pooled sentences still practically never repeat.
     """
 
     def __init__(self, rng: random.Random, pool_size: int = 20_000) -> None:
@@ -342,7 +342,7 @@ def generate_workspace(
     target_dir = Path(target_dir)
     if (target_dir / "pages").is_dir() and any((target_dir / "pages").iterdir()):
         raise FileExistsError(
-            f"{target_dir / 'pages'} already holds pages: pass an empty or new directory."
+            f"{target_dir / 'pages'} already contains pages: pass an empty or new directory."
         )
 
     rng = random.Random(seed)

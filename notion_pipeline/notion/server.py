@@ -123,8 +123,8 @@ def _list_response(page: ListPage, list_type: str, request_id: str) -> Response:
 class LocalNotionServer:
     """Serve a workspace directory over HTTP as Notion's API does.
 
-    Start it with ``start()`` or a ``with`` block; it then runs in a background thread and
-    ``url`` is its base URL (pass it as the client's base URL; paths start with ``/v1``).
+    Start it with ``start()`` or a ``with`` block, so that it runs in a background thread.
+    ``url`` is the base URL to give a Notion client, because request paths start with ``/v1``.
     ``token`` None accepts any non-empty Bearer token. ``requests_per_second`` None turns the
     rate limit off.
     """
@@ -296,7 +296,7 @@ class LocalNotionServer:
 
     def handle_api(self, method: str, path: str, query: dict[str, list[str]],
                    headers: dict[str, str], body: bytes) -> Response | None:
-        """Answer one ``/v1`` request; None means: close the connection without a response."""
+        """Build the response to one ``/v1`` request, or None to close the connection without one."""
         request_id = str(uuid.uuid4())
         decision = self._faults.draw()
         if decision.delay_seconds > 0:
@@ -320,6 +320,8 @@ class LocalNotionServer:
                 {"Retry-After": format_retry_after(limited.wait_seconds, whole_seconds=True)},
             )
         except ApiError as error:
+            logger.debug("%s %s: %d %s: %s (request %s)", method, path, error.status, error.code,
+                         error.message, request_id)
             response = _error_response(error, request_id)
         except Exception:
             logger.exception("Local Notion server failed on %s %s (request %s)", method, path, request_id)
@@ -462,18 +464,20 @@ class LocalNotionServer:
         }
 
     def handle_control(self, method: str, path: str, body: bytes) -> Response:
-        """Answer one ``/_control`` request (mutations, faults, stats)."""
+        """Build the response to one ``/_control`` request (mutations, faults, stats)."""
         request_id = str(uuid.uuid4())
         try:
             return self._control(method, path.strip("/").split("/")[1:], _parse_body(body))
         except ApiError as error:
-            return _error_response(error, request_id)
+            failure = error
         except DuplicateIdError as error:
-            return _error_response(ApiError(409, "conflict_error", str(error)), request_id)
+            failure = ApiError(409, "conflict_error", str(error))
         except KeyError as error:
-            return _error_response(ApiError(404, "object_not_found", str(error.args[0])), request_id)
+            failure = ApiError(404, "object_not_found", str(error.args[0]))
         except (ValueError, TypeError) as error:
-            return _error_response(validation_error(str(error)), request_id)
+            failure = validation_error(str(error))
+        logger.warning("Control request %s %s failed: %s", method, path, failure)
+        return _error_response(failure, request_id)
 
     def _control(self, method: str, parts: list[str], body: dict) -> Response:
         when = _parse_when(body.get("when"))
@@ -702,7 +706,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
                         help="rate limit in requests per second; excess requests get 429 (default: none)")
     parser.add_argument("--burst", type=int, default=3, help="requests allowed at once above the rate (default: 3)")
     parser.add_argument("--error-rate", type=float, default=0.0,
-                        help="fraction of requests answered 429/500/502/503/504 (default: 0)")
+                        help="fraction of requests that get a 429, 500, 502, 503 or 504 response (default: 0)")
     parser.add_argument("--drop-rate", type=float, default=0.0,
                         help="fraction of connections closed without a response (default: 0)")
     parser.add_argument("--latency-ms", type=float, default=0.0,

@@ -4,7 +4,7 @@ Rules this store follows (checked against developers.notion.com, API version 202
 
 - Sharing is inherited. An object is hidden (404 on every endpoint, absent from search and
   queries) when it, or any page, block, database or data source above it, is listed as
-  unshared. The same holds for ``restricted`` ids, which answer 403 instead.
+  unshared. The same rule applies to ``restricted`` ids, which return 403 instead.
 - Trash is inherited the same way. ``GET /v1/pages/{id}`` still returns a trashed page, with
   ``in_trash`` (and its deprecated alias ``archived``) set to true, and its blocks can still be
   listed. Search and data source queries leave trashed pages out.
@@ -114,7 +114,7 @@ class TimestampCondition:
 
 
 class WorkspaceStore:
-    """Pages, blocks, databases and data sources held in memory; every method is thread-safe."""
+    """Pages, blocks, databases and data sources held in memory. Every method is thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -188,7 +188,7 @@ class WorkspaceStore:
             self._load_children(parent_id)
 
     def _is_known(self, object_id: str) -> bool:
-        """Tell whether the id is stored, parsing every pending block file before answering no."""
+        """Check whether the id is stored, parsing every pending block file before returning False."""
         known = (
             object_id in self.pages
             or object_id in self.blocks
