@@ -1,8 +1,8 @@
 """Fetch a page and its whole block tree into typed blocks.
 
-One block that cannot be read (children the API rejects, a linked database that is gone,
-a malformed block, a synced-block cycle, a tree too deep) costs only that block: it is
-skipped with one warning and the rest of the page is still fetched.
+A block that cannot be read is skipped with one warning, and the rest of the page is still
+fetched. Such blocks are: children the API rejects, a synced original that is gone, a
+malformed block, a synced-block cycle and a tree nested too deep.
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ class _TreeFetcher:
             )
             return block
         except NotionRequestError as error:
-            # Notion answers 400 for blocks whose children it does not expose (ai_block,
-            # external_object_instance_page ...); the block's own text still renders.
+            # Notion returns 400 for blocks whose children it does not expose (ai_block,
+            # external_object_instance_page), but the block's own text still renders.
             self.warn(
                 f"Skipped the children of {block.type} block {block.id} on page {self.page_id}: "
                 f"{error}"

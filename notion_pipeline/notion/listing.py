@@ -1,6 +1,6 @@
 """List the pages and data sources a Notion integration can read.
 
-Both listings are generators, so a caller holds one page of results at a time and never the
+Both listings are generators, so a caller keeps one page of results at a time and never the
 whole workspace.
 """
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PageSummary:
-    """What a listing reports about one page, enough to decide whether to fetch it."""
+    """A page as a listing reports it: enough to decide whether to fetch it."""
 
     id: str
     last_edited_time: str  # ISO 8601 as Notion returns it, rounded down to the minute

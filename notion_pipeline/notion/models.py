@@ -58,7 +58,7 @@ class Block:
     """One block with its parsed text and children.
 
     ``payload`` is the block's type object (``block[block["type"]]``). ``rich_text`` and
-    ``caption`` are parsed from it when present, and ``cells`` holds a table row's cells.
+    ``caption`` are parsed from it when present, and ``cells`` contains a table row's cells.
     """
 
     id: str

@@ -116,8 +116,8 @@ class _SectionBuilder:
             self.headings.append(_Heading(level, text))
 
         if block.children:
-            # A toggleable heading's children sit under it; headings among them end at
-            # the toggle's end, so the path after it is the path the heading set.
+            # Headings inside a toggleable heading end where the toggle ends. After it, the
+            # path is again the one this heading set.
             path_after = list(self.headings)
             self.add_blocks(block.children)
             self.headings = path_after
