@@ -22,7 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep a Qdrant index in step with Notion. Syncs run through Dagster "
         "(`dagster dev`, `dagster job launch`, `dagster job execute -j notion_full_sync`).",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0,
+        help="log progress (-v) or everything (-vv); by default only warnings and errors",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     server.register_cli(subparsers)
     search.register_cli(subparsers)
@@ -138,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    levels = {0: logging.WARNING, 1: logging.INFO}
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=levels.get(args.verbose, logging.DEBUG),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from notion_pipeline.redaction import install_log_redaction

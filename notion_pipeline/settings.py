@@ -60,7 +60,13 @@ class Settings:
     notion_burst: int = 10
     notion_max_retry_seconds: float = 120.0
     notion_timeout_seconds: float = 30.0
+    fetch_workers: int = 2
+    prefetch_pages: int = 8
     sensor_overlap_seconds: int = 120
+    sensor_interval_seconds: int = 60
+    page_retry_max: int = 3
+    page_retry_delay_seconds: float = 15.0
+    qdrant_lock_timeout_seconds: float = 60.0
     sensor_batch_size: int = 50
     reconcile_interval_seconds: int = 3600
     backfill_pages_per_run: int = 50
@@ -143,9 +149,24 @@ class Settings:
             "notion_timeout_seconds": _float(env, pipeline, "NOTION_TIMEOUT_SECONDS",
                                              "notion_timeout_seconds",
                                              settings.notion_timeout_seconds),
+            "fetch_workers": _int(env, pipeline, "NOTION_FETCH_WORKERS", "fetch_workers",
+                                  settings.fetch_workers),
+            "prefetch_pages": _int(env, pipeline, "NOTION_PREFETCH_PAGES", "prefetch_pages",
+                                   settings.prefetch_pages),
             "sensor_overlap_seconds": _int(env, pipeline, "SENSOR_OVERLAP_SECONDS",
                                            "sensor_overlap_seconds",
                                            settings.sensor_overlap_seconds),
+            "sensor_interval_seconds": _int(env, pipeline, "SENSOR_INTERVAL_SECONDS",
+                                            "sensor_interval_seconds",
+                                            settings.sensor_interval_seconds),
+            "page_retry_max": _int(env, pipeline, "PAGE_RETRY_MAX", "page_retry_max",
+                                   settings.page_retry_max),
+            "page_retry_delay_seconds": _float(env, pipeline, "PAGE_RETRY_DELAY_SECONDS",
+                                               "page_retry_delay_seconds",
+                                               settings.page_retry_delay_seconds),
+            "qdrant_lock_timeout_seconds": _float(env, pipeline, "QDRANT_LOCK_TIMEOUT_SECONDS",
+                                                  "qdrant_lock_timeout_seconds",
+                                                  settings.qdrant_lock_timeout_seconds),
             "sensor_batch_size": _int(env, pipeline, "SENSOR_BATCH_SIZE", "sensor_batch_size",
                                       settings.sensor_batch_size),
             "reconcile_interval_seconds": _int(env, pipeline, "RECONCILE_INTERVAL_SECONDS",

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +32,7 @@ from notion_pipeline.indexing.store import QdrantStore
 from notion_pipeline.ledger import Ledger, PageStatus
 from notion_pipeline.notion.blocks import fetch_page
 from notion_pipeline.notion.client import NotionClient
+from notion_pipeline.notion.document import RenderedDocument
 from notion_pipeline.notion.render import render_page
 from notion_pipeline.redaction import redact
 
@@ -78,6 +82,17 @@ class PageOutcome:
         if self.error:
             values["error"] = self.error
         return values
+
+
+@dataclass
+class PreparedPage:
+    """A fetched and rendered page waiting to be indexed, or why it could not be prepared."""
+
+    page_id: str
+    document: RenderedDocument | None = None
+    gone_reason: str | None = None
+    error: Exception | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -153,22 +168,48 @@ class PageSyncer:
         With ``force`` the content hash check is skipped, so every chunk is diffed against Qdrant
         again (chunks that already exist are still reused, not embedded).
         """
-        previous = self.ledger.get_page(self.workspace_id, page_id)
+        return self.apply(self.prepare(page_id), force=force)
+
+    def prepare(self, page_id: str) -> PreparedPage:
+        """Fetch and render one page without touching Qdrant or the ledger.
+
+        Safe to call from a fetching thread while another thread indexes earlier pages. Errors
+        that concern this page only are returned inside the result; systemic ones are raised.
+        """
         try:
             fetched = fetch_page(self.client, page_id)
         except PageGoneError as gone:
-            return self.remove_page(page_id, gone.reason)
+            return PreparedPage(page_id, gone_reason=gone.reason)
         except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-            return self._fail(page_id, error, title=previous.title if previous else "")
-
+            if is_systemic(error):
+                raise
+            return PreparedPage(page_id, error=error)
         try:
             document = render_page(fetched, self.workspace_id)
-            previous_hash = None
-            if not force and previous is not None and previous.status in (
-                PageStatus.INDEXED,
-                PageStatus.SKIPPED,
-            ):
-                previous_hash = previous.content_hash
+        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+            if is_systemic(error):
+                raise
+            return PreparedPage(page_id, error=error)
+        return PreparedPage(page_id, document=document, warnings=list(fetched.warnings))
+
+    def apply(self, prepared: PreparedPage, *, force: bool = False) -> PageOutcome:
+        """Index a prepared page (or remove it, or record its failure) and update the ledger."""
+        page_id = prepared.page_id
+        previous = self.ledger.get_page(self.workspace_id, page_id)
+        if prepared.gone_reason is not None:
+            return self.remove_page(page_id, prepared.gone_reason)
+        if prepared.error is not None or prepared.document is None:
+            error = prepared.error or RuntimeError("the page was not fetched")
+            return self._fail(page_id, error, title=previous.title if previous else "")
+
+        document = prepared.document
+        previous_hash = None
+        if not force and previous is not None and previous.status in (
+            PageStatus.INDEXED,
+            PageStatus.SKIPPED,
+        ):
+            previous_hash = previous.content_hash
+        try:
             result = index_document(
                 document,
                 chunker=self.chunker,
@@ -177,7 +218,7 @@ class PageSyncer:
                 previous_content_hash=previous_hash,
             )
         except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-            return self._fail(page_id, error, title=getattr(fetched, "title", ""))
+            return self._fail(page_id, error, title=document.title)
 
         self.ledger.record_indexed(
             self.workspace_id,
@@ -189,19 +230,9 @@ class PageSyncer:
             chunk_count=result.chunks_total,
             skipped=result.skipped,
         )
-        for warning in fetched.warnings:
+        for warning in prepared.warnings:
             logger.warning("Page %s %r: %s", page_id, document.title, warning)
-        if result.skipped:
-            logger.info(
-                'Page %s "%s" unchanged (content hash %s): %d chunks kept',
-                page_id, document.title, result.content_hash[:12], result.chunks_total,
-            )
-        else:
-            logger.info(
-                'Indexed page %s "%s": %d chunks, %d embedded, %d reused, %d deleted',
-                page_id, document.title, result.chunks_total, result.embedded,
-                result.reused, result.deleted,
-            )
+        # index_document already logged what happened to the page's chunks.
         return PageOutcome(
             page_id=page_id,
             status="unchanged" if result.skipped else "indexed",
@@ -210,7 +241,7 @@ class PageSyncer:
             last_edited_time=document.last_edited_time,
             content_hash=result.content_hash,
             result=result,
-            warnings=list(fetched.warnings),
+            warnings=prepared.warnings,
         )
 
     def remove_page(self, page_id: str, reason: str) -> PageOutcome:
@@ -227,6 +258,34 @@ class PageSyncer:
             url=previous.url if previous else "",
             points_deleted=deleted,
         )
+
+    def prepare_ahead(self, page_ids: Sequence[str], *, workers: int, ahead: int) -> Iterator[PreparedPage]:
+        """Yield prepared pages in order while ``workers`` threads fetch up to ``ahead`` pages ahead.
+
+        Fetching waits on Notion (latency and the rate limit) while indexing waits on the CPU, so
+        overlapping them brings a sync close to the slower of the two instead of their sum.
+        """
+        if workers < 1 or len(page_ids) <= 1:
+            for page_id in page_ids:
+                yield self.prepare(page_id)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notion-fetch") as pool:
+            pending: deque[Future[PreparedPage]] = deque()
+            remaining = iter(page_ids)
+            for page_id in remaining:
+                pending.append(pool.submit(self.prepare, page_id))
+                if len(pending) >= ahead:
+                    break
+            try:
+                while pending:
+                    prepared = pending.popleft().result()
+                    next_id = next(remaining, None)
+                    if next_id is not None:
+                        pending.append(pool.submit(self.prepare, next_id))
+                    yield prepared
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def _fail(self, page_id: str, error: Exception, *, title: str) -> PageOutcome:
         if is_systemic(error):

@@ -7,6 +7,9 @@ port="${NOTION_DEMO_PORT:-$(python -c 'import socket; s = socket.socket(); s.bin
 export NOTION_BASE_URL="http://127.0.0.1:${port}"
 export NOTION_TOKEN="${NOTION_DEMO_TOKEN:-local-demo-token}"
 export NOTION_PIPELINE_DATA_DIR="${NOTION_PIPELINE_DATA_DIR:-$PWD/.data}"
+# The local server is not Notion: lift the client's 3 requests/s limit so the demo is quick.
+export NOTION_REQUESTS_PER_SECOND="${NOTION_REQUESTS_PER_SECOND:-50}"
+export NOTION_BURST="${NOTION_BURST:-50}"
 log_dir="${NOTION_PIPELINE_DATA_DIR}/logs"
 mkdir -p "$log_dir"
 

@@ -15,12 +15,15 @@ from notion_pipeline.defs.resources import (
 from notion_pipeline.defs.tags import pool_name
 from notion_pipeline.settings import Settings
 
-PAGE_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=3,
-    delay=15,
-    backoff=dg.Backoff.EXPONENTIAL,
-    jitter=dg.Jitter.PLUS_MINUS,
-)
+
+def page_retry_policy(settings: Settings) -> dg.RetryPolicy:
+    """Retry a failed page step with exponential backoff and jitter (PAGE_RETRY_MAX, PAGE_RETRY_DELAY_SECONDS)."""
+    return dg.RetryPolicy(
+        max_retries=settings.page_retry_max,
+        delay=settings.page_retry_delay_seconds,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
 
 
 def index_code_version(settings: Settings) -> str:
@@ -41,7 +44,7 @@ def build_page_asset(settings: Settings, workspace_id: str) -> dg.AssetsDefiniti
         group_name="notion",
         kinds={"notion", "qdrant", "python"},
         code_version=index_code_version(settings),
-        retry_policy=PAGE_RETRY_POLICY,
+        retry_policy=page_retry_policy(settings),
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.backfill_pages_per_run),
         pool=pool_name(settings, workspace_id),
         output_required=False,

@@ -22,6 +22,7 @@ from notion_pipeline.defs.resources import (
 )
 from notion_pipeline.ledger import SyncSummary
 from notion_pipeline.planning import PageRemoval
+from notion_pipeline.settings import Settings
 from notion_pipeline.sync import PageOutcome, PageSyncer, SyncCounts
 
 PROGRESS_EVERY_PAGES = 10
@@ -98,8 +99,13 @@ def run_page_sync(
         removed_ids.append(removal.page_id)
         account(outcome)
 
-    for page_id in page_ids:
-        outcome = syncer.sync_page(page_id, force=force)
+    settings = Settings.load()
+    prepared_pages = syncer.prepare_ahead(
+        page_ids, workers=settings.fetch_workers, ahead=max(settings.prefetch_pages, 1)
+    )
+    for prepared in prepared_pages:
+        page_id = prepared.page_id
+        outcome = syncer.apply(prepared, force=force)
         if outcome.status == "removed":
             removed_ids.append(page_id)
         elif outcome.status in ("indexed", "unchanged"):

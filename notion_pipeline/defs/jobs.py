@@ -8,6 +8,7 @@ path synced a page.
 
 import dagster as dg
 
+from notion_pipeline.defs.assets import page_retry_policy
 from notion_pipeline.defs.execution import SyncServices, run_page_sync
 from notion_pipeline.defs.partitions import add_partitions, partitions_name, remove_partitions
 from notion_pipeline.defs.resources import (
@@ -141,6 +142,7 @@ def build_sync_pages_job(settings: Settings, workspace_id: str) -> dg.JobDefinit
     @dg.op(
         name=sync_pages_op_name(workspace_id),
         pool=pool_name(settings, workspace_id),
+        retry_policy=page_retry_policy(settings),
         out={},
         description=f"Sync the configured pages of workspace `{workspace_id}` and remove the "
         "configured gone pages.",

@@ -89,7 +89,7 @@ def build_change_sensor(
     @dg.sensor(
         name=f"notion_changes_{workspace_id}",
         job=job,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=settings.sensor_interval_seconds,
         default_status=default_status,
         description=(
             f"Poll Notion search for pages of workspace `{workspace_id}` edited since the cursor "
@@ -170,7 +170,7 @@ def build_dead_letter_sensor(
     @dg.run_failure_sensor(
         name="notion_dead_letters",
         default_status=default_status,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=min(30, settings.sensor_interval_seconds),
         description=(
             "Record every page of a run that failed for good in the ledger's dead-letter records "
             "(runs that Dagster will retry are skipped). Replay them with the notion_dlq_replay "

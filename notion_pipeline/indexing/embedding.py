@@ -72,7 +72,10 @@ def load_model(path: Path, device: str) -> SentenceTransformer:
         _limit_torch_threads()
 
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        # The "Loading weights" progress bar would land in every run's stderr.
+        transformers_logging.disable_progress_bar()
         logger.info("Loading embedding model from %s on %s", path, device)
         try:
             model = SentenceTransformer(str(path), device=device, local_files_only=True)

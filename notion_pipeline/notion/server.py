@@ -152,6 +152,7 @@ class LocalNotionServer:
         self._request_log: list[RequestRecord] = []
         self._http: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._failing_objects: dict[str, int] = {}
 
     # Lifecycle
 
@@ -227,6 +228,16 @@ class LocalNotionServer:
         self._bucket = TokenBucket(requests_per_second, burst) if requests_per_second else None
 
     # Mutations: ids may be given with or without dashes; ``when`` defaults to now
+
+    def fail_object(self, object_id: str, status: int = 500) -> None:
+        """Answer every request that names ``object_id`` in its path with ``status``, until healed."""
+        if status not in _INJECTED_ERRORS and status != 502:
+            raise ValueError(f"Unsupported injected status {status}; use one of 429, 500, 502, 503, 504.")
+        self._failing_objects[_id(object_id).replace("-", "")] = status
+
+    def heal_object(self, object_id: str) -> None:
+        """Stop failing requests for ``object_id``."""
+        self._failing_objects.pop(_id(object_id).replace("-", ""), None)
 
     def edit_block_text(self, block_id: str, text: str, *, when: datetime | None = None) -> None:
         """Replace a block's text; stamp the block and its page with ``when``."""
@@ -308,6 +319,11 @@ class LocalNotionServer:
             response = self._injected_error(decision, request_id)
             self._record(method, path, response.status, "error")
             return response
+        failing_status = self._failing_status(path)
+        if failing_status is not None:
+            response = self._injected_error(FaultDecision(FaultKind.ERROR, failing_status, 0.0), request_id)
+            self._record(method, path, response.status, "failing object")
+            return response
 
         try:
             self._check_headers(headers)
@@ -330,6 +346,15 @@ class LocalNotionServer:
             )
         self._record(method, path, response.status, None)
         return response
+
+    def _failing_status(self, path: str) -> int | None:
+        if not self._failing_objects:
+            return None
+        compact = path.replace("-", "")
+        for object_id, status in self._failing_objects.items():
+            if object_id in compact:
+                return status
+        return None
 
     def _injected_error(self, decision: FaultDecision, request_id: str) -> Response:
         status = decision.status or 500
