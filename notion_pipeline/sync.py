@@ -217,6 +217,16 @@ class PageSyncer:
                 store=self.store,
                 previous_content_hash=previous_hash,
             )
+            if result.skipped and previous is not None and result.chunks_total != previous.chunk_count:
+                # The points no longer match the ledger (an interrupted write, a manual delete):
+                # diff the page against Qdrant instead of trusting the content hash.
+                logger.warning(
+                    "Page %s has %d points but the ledger records %d chunks; re-indexing it",
+                    page_id, result.chunks_total, previous.chunk_count,
+                )
+                result = index_document(
+                    document, chunker=self.chunker, embedder=self.embedder, store=self.store
+                )
         except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
             return self._fail(page_id, error, title=document.title)
 

@@ -103,9 +103,16 @@ def index_document(
     workspace_id, page_id = document.workspace_id, document.page_id
     content_hash = document.content_hash
 
-    if previous_content_hash == content_hash and store.count(workspace_id, page_id) > 0:
-        logger.info("Skipped page %s %r: content unchanged since the last index", page_id, document.title)
-        return IndexResult(0, 0, 0, 0, 0, skipped=True, content_hash=content_hash)
+    if previous_content_hash == content_hash:
+        existing_count = store.count(workspace_id, page_id)
+        if existing_count > 0:
+            logger.info(
+                "Skipped page %s %r: content unchanged since the last index, %d chunks kept",
+                page_id, document.title, existing_count,
+            )
+            return IndexResult(
+                existing_count, 0, existing_count, 0, 0, skipped=True, content_hash=content_hash
+            )
 
     chunks = chunker.chunk(document)
     planned = plan_points(document, chunks, index_version(chunker, embedder, sparse))

@@ -209,6 +209,26 @@ def test_backfill_run_marks_only_failed_partition(pipeline: Pipeline):
         dynamic_partitions_loader=pipeline.instance,
     )
     assert json.loads(status.serialized_failed_partition_subset)["subset"] == [broken]
+    # Pages whose content did not change keep their recorded chunk counts.
+    report = check_index(pipeline.open_ledger().list_pages(WORKSPACE), pipeline.point_counts())
+    assert report.passed, report.describe()
+
+
+def test_sync_repairs_page_whose_points_went_missing(pipeline: Pipeline):
+    assert pipeline.run_job("notion_full_sync").success
+    victim = pipeline.workspace.top_level_page_ids[0]
+    expected = pipeline.point_counts()[victim]
+    from notion_pipeline.indexing.store import QdrantStore
+
+    with QdrantStore.from_settings(pipeline.settings, 384) as store:
+        point_ids = list(store.page_points(WORKSPACE, victim))
+        store.delete_points(WORKSPACE, victim, point_ids[:1])
+    config = {"ops": {sync_pages_op_name(WORKSPACE): {"config": {"page_ids": [victim]}}}}
+
+    assert pipeline.run_job(f"notion_sync_pages_{WORKSPACE}", config).success
+
+    assert pipeline.point_counts()[victim] == expected
+    assert pipeline.open_ledger().get_page(WORKSPACE, victim).chunk_count == expected
 
 
 def test_index_check_fails_on_missing_points(pipeline: Pipeline):

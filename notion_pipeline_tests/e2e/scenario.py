@@ -55,7 +55,7 @@ class DagsterDeployment:
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def instance(self) -> dg.DagsterInstance:
-        return dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(self.home)))
+        return dg.DagsterInstance.from_config(str(self.home))
 
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         """Run a command from the project's virtual environment with the deployment's environment."""
@@ -118,6 +118,11 @@ def dagster_deployment(
         "webserver": [str(BIN / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
         "daemon": [str(BIN / "dagster-daemon"), "run", "-w", workspace],
     }
+    # Create the storage schema once, before two processes race to migrate the same SQLite files.
+    with deployment.instance() as instance:
+        instance.get_runs(limit=1)
+        instance.all_instigator_state()
+        instance.get_dynamic_partitions("notion_pages_bootstrap")
     try:
         for name, command in commands.items():
             handle = (logs / f"{name}.log").open("w")
