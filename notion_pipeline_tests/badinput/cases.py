@@ -119,10 +119,9 @@ def _nested(case: str, levels: int) -> tuple[list[dict], dict[str, list[dict]]]:
 def build_hostile_workspace(root: Path, *, full_size: bool = False) -> HostileWorkspace:
     """Write the hostile workspace under ``root``.
 
-    ``full_size`` makes the 1 MB block prose (about 1,000 chunks to embed) and the 10,000
-    blocks all carry text; otherwise the 1 MB block is one unbroken word and most of the
-    10,000 blocks are empty, which exercises fetching and rendering at a fraction of the
-    embedding time.
+    With ``full_size`` the 1 MB block is prose (about 1,000 chunks to embed) and all 10,000
+    blocks carry text. Otherwise the 1 MB block is one unbroken word and most of the 10,000
+    blocks are empty, which exercises fetching and rendering at a fraction of the embedding time.
     """
     writer = _Writer(root)
     text = builders.rich_text_items
@@ -270,7 +269,7 @@ def _add_injections(workspace: HostileWorkspace) -> None:
 
 
 def build_surrogate_title_workspace(root: Path) -> str:
-    """Write one page whose title holds a lone surrogate (valid JSON, invalid Unicode); return its id."""
+    """Write one page whose title contains a lone surrogate (valid JSON, invalid Unicode); return its id."""
     writer = _Writer(root)
     return writer.page("title_lone_surrogate", page("title_lone_surrogate", "broken \ud800 title"),
                        [paragraph("tls-p", "Text under a broken title.")])

@@ -127,8 +127,8 @@ def hostile_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSy
         with LocalNotionServer(workspace.root, token=FAULT_TOKEN) as server, \
                 dg.DagsterInstance.ephemeral() as instance:
             workspace.inject_unloadable(server)
-            # The local server's search fails (500) on pages without a readable title or edit
-            # time, which would fail every listing; those pages are synced one by one instead.
+            # The local server's search returns 500 for pages without a readable title, parent
+            # or edit time, so the listing would fail. Those pages are synced one by one instead.
             held = {page_id: value for page_id, value in server.store.pages.items() if not _searchable(value)}
             for page_id in held:
                 del server.store.pages[page_id]

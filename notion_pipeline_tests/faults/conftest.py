@@ -36,13 +36,6 @@ _PIPELINE_VARIABLES = (
     "RECONCILE_", "BACKFILL_", "FULL_SYNC_", "INDEX_CHECK_", "DAGSTER_HOME",
 )
 
-# A product bug that several tests here reveal; the tests are marked xfail(strict=True).
-SKIPPED_CHUNK_COUNT_BUG = (
-    "A page synced again with unchanged content is recorded with chunk_count 0 "
-    "(index_document returns chunks_total=0 when it skips, and PageSyncer.sync_page stores it), "
-    "so check_index then reports the page's points as a wrong count."
-)
-
 # Page counts of the generated fault workspace: the CI form and the long form (-m slow).
 SHORT_PAGES = 12
 LONG_PAGES = 200

@@ -17,7 +17,6 @@ from notion_pipeline.notion import builders
 from notion_pipeline.notion.server import LocalNotionServer
 from notion_pipeline_tests.faults.conftest import (
     FAULT_TOKEN,
-    SKIPPED_CHUNK_COUNT_BUG,
     ReferenceIndex,
     apply_environment,
     index_check,
@@ -113,8 +112,8 @@ def kill_and_converge(reference: ReferenceIndex, root: Path, kills: int,
 
 @pytest.fixture(scope="module")
 def short_kills(reference_index: ReferenceIndex, tmp_path_factory: pytest.TempPathFactory) -> KillOutcome:
-    # The killed runs are separate processes; the run after each kill is the same job in this
-    # process (the model is already loaded here), against the same DAGSTER_HOME and data.
+    # The killed runs are separate processes. The run after each kill is the same job in this
+    # process, where the model is already loaded, against the same DAGSTER_HOME and data.
     return kill_and_converge(reference_index, tmp_path_factory.mktemp("kills"), SHORT_KILLS, True)
 
 
@@ -135,7 +134,6 @@ def test_points_converge_after_kill(short_kills: KillOutcome) -> None:
     assert short_kills.differences == [[]] * SHORT_KILLS
 
 
-@pytest.mark.xfail(strict=True, reason=SKIPPED_CHUNK_COUNT_BUG)
 def test_index_check_after_kill(short_kills: KillOutcome) -> None:
     assert [report.describe() for report in short_kills.reports if not report.passed] == []
 

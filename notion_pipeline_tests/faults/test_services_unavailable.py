@@ -102,7 +102,7 @@ def test_redis_down_sync_still_exact(reference_index: ReferenceIndex, fault_serv
                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      caplog: pytest.LogCaptureFixture) -> None:
     # Redis only carries the shared rate limit (which falls back to a per-process limit) and
-    # best-effort progress events, so a sync without it must succeed and say so in a warning.
+    # best-effort progress events, so a sync without it must succeed and log a warning.
     data_dir = tmp_path / "data"
     port = free_port()
     url = f"redis://:{PASSWORD_MARKER}@127.0.0.1:{port}/0"
