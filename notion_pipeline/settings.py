@@ -1,7 +1,7 @@
 """All settings in one typed place, read from the environment or a TOML settings file.
 
-Secrets (Notion tokens, the Qdrant API key) are never stored here: a workspace names the
-environment variable that holds its token, and the token is read only when a client is built.
+Secrets (Notion tokens, the Qdrant API key) are never stored here. A workspace names the
+environment variable that contains its token, and the token is read only when a client is built.
 """
 
 from __future__ import annotations

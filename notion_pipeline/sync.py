@@ -1,9 +1,9 @@
 """Sync one page at a time: fetch, render, index, and keep the ledger in step.
 
-``PageSyncer`` is the unit every Dagster asset, job and CLI command calls. It never lets one page's
-failure escape as an exception, except for faults that would fail every page alike (a rejected
-token, Qdrant or the ledger unreachable): those abort the run with a clear error instead of
-filling the dead-letter records.
+``PageSyncer`` is the unit every Dagster asset, job and CLI command calls. One page's failure is
+recorded and returned, never raised. Faults that would fail every page alike (a rejected token,
+Qdrant or the ledger unreachable) are raised instead, so the run stops with one clear error rather
+than filling the dead-letter records.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ MAX_ERROR_LENGTH = 2000
 
 @dataclass
 class PageOutcome:
-    """What a sync did to one page."""
+    """The result of syncing one page."""
 
     page_id: str
     status: OutcomeStatus

@@ -65,8 +65,8 @@ def run_page_sync(
     """Sync ``page_ids`` and remove ``removals``, yielding one materialization per synced page.
 
     One failing page never stops the others. Pages removed here also lose their partition.
-    Raises ``dg.Failure`` at the end when any page failed; the failure is retryable only when
-    every failure was transient, so a RetryPolicy does not re-run a page that can never succeed.
+    Raises ``dg.Failure`` at the end when any page failed. The failure allows retries only when
+    every page failed transiently, so a RetryPolicy does not re-run a page that cannot succeed.
     """
     log = context.log
     run_id = context.run_id

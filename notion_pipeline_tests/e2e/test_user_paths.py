@@ -27,7 +27,7 @@ from notion_pipeline_tests.e2e.scenario import (
     wait_for,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
 
 TOKEN = "secret_e2e_test_token"
 WORKSPACE = "default"
