@@ -54,10 +54,11 @@ class Settings:
     embedding_model: str | None = None
     embedding_device: str = "cpu"
     embedding_batch_size: int = 32
+    embedding_batch_pages: int = 8
     chunk_max_tokens: int = 200
     chunk_overlap_tokens: int = 24
     notion_requests_per_second: float = 3.0
-    notion_burst: int = 10
+    notion_burst: int = 3
     notion_max_retry_seconds: float = 120.0
     notion_timeout_seconds: float = 30.0
     fetch_workers: int = 2
@@ -134,6 +135,9 @@ class Settings:
             ),
             "embedding_batch_size": _int(env, pipeline, "EMBEDDING_BATCH_SIZE",
                                          "embedding_batch_size", settings.embedding_batch_size),
+            "embedding_batch_pages": _int(env, pipeline, "EMBEDDING_BATCH_PAGES",
+                                          "embedding_batch_pages",
+                                          settings.embedding_batch_pages),
             "chunk_max_tokens": _int(env, pipeline, "CHUNK_MAX_TOKENS", "chunk_max_tokens",
                                      settings.chunk_max_tokens),
             "chunk_overlap_tokens": _int(env, pipeline, "CHUNK_OVERLAP_TOKENS",

@@ -27,9 +27,16 @@ from notion_pipeline.errors import (
 )
 from notion_pipeline.indexing.chunking import Chunker
 from notion_pipeline.indexing.embedding import Embedder
-from notion_pipeline.indexing.index import IndexResult, delete_page_points, index_document
+from notion_pipeline.indexing.index import (
+    IndexResult,
+    PagePlan,
+    apply_index,
+    delete_page_points,
+    embed_plans,
+    plan_index,
+)
 from notion_pipeline.indexing.store import QdrantStore
-from notion_pipeline.ledger import Ledger, PageStatus
+from notion_pipeline.ledger import Ledger, PageRecord, PageStatus
 from notion_pipeline.notion.blocks import fetch_page
 from notion_pipeline.notion.client import NotionClient
 from notion_pipeline.notion.document import RenderedDocument
@@ -194,45 +201,80 @@ class PageSyncer:
 
     def apply(self, prepared: PreparedPage, *, force: bool = False) -> PageOutcome:
         """Index a prepared page (or remove it, or record its failure) and update the ledger."""
-        page_id = prepared.page_id
-        previous = self.ledger.get_page(self.workspace_id, page_id)
-        if prepared.gone_reason is not None:
-            return self.remove_page(page_id, prepared.gone_reason)
-        if prepared.error is not None or prepared.document is None:
-            error = prepared.error or RuntimeError("the page was not fetched")
-            return self._fail(page_id, error, title=previous.title if previous else "")
+        return self.apply_batch([prepared], force=force)[0]
 
-        document = prepared.document
-        previous_hash = None
-        if not force and previous is not None and previous.status in (
-            PageStatus.INDEXED,
-            PageStatus.SKIPPED,
-        ):
-            previous_hash = previous.content_hash
+    def apply_batch(self, batch: Sequence[PreparedPage], *, force: bool = False) -> list[PageOutcome]:
+        """Index several prepared pages, embedding all their new chunks in one model call.
+
+        Returns one outcome per page, in order. A page that fails is recorded as failed and the
+        others still index; if the shared embedding call fails, each page is embedded alone so
+        the failure stays with the page that caused it.
+        """
+        outcomes: dict[int, PageOutcome] = {}
+        planned: list[tuple[int, PreparedPage, PagePlan]] = []
+        for position, prepared in enumerate(batch):
+            previous = self.ledger.get_page(self.workspace_id, prepared.page_id)
+            if prepared.gone_reason is not None:
+                outcomes[position] = self.remove_page(prepared.page_id, prepared.gone_reason)
+            elif prepared.error is not None or prepared.document is None:
+                error = prepared.error or RuntimeError("the page was not fetched")
+                outcomes[position] = self._fail(
+                    prepared.page_id, error, title=previous.title if previous else ""
+                )
+            else:
+                try:
+                    plan = self._plan(prepared.document, previous, force=force)
+                except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+                    outcomes[position] = self._fail(prepared.page_id, error, title=prepared.document.title)
+                else:
+                    planned.append((position, prepared, plan))
+
         try:
-            result = index_document(
-                document,
-                chunker=self.chunker,
-                embedder=self.embedder,
-                store=self.store,
-                previous_content_hash=previous_hash,
+            vectors: list[list[list[float]]] | None = embed_plans([plan for _, _, plan in planned], self.embedder)
+        except Exception:  # noqa: BLE001 - retried page by page below to find the page at fault
+            logger.warning(
+                "Embedding %d pages together failed; embedding them one at a time", len(planned), exc_info=True
             )
-            if result.skipped and previous is not None and result.chunks_total != previous.chunk_count:
-                # The points no longer match the ledger (an interrupted write, a manual delete):
-                # diff the page against Qdrant instead of trusting the content hash.
-                logger.warning(
-                    "Page %s has %d points but the ledger records %d chunks; re-indexing it",
-                    page_id, result.chunks_total, previous.chunk_count,
-                )
-                result = index_document(
-                    document, chunker=self.chunker, embedder=self.embedder, store=self.store
-                )
-        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-            return self._fail(page_id, error, title=document.title)
+            vectors = None
 
+        for index, (position, prepared, plan) in enumerate(planned):
+            try:
+                if vectors is None:
+                    page_vectors = self.embedder.embed(plan.texts_to_embed) if plan.new_points else []
+                else:
+                    page_vectors = vectors[index]
+                result = apply_index(plan, page_vectors, store=self.store)
+            except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+                outcomes[position] = self._fail(prepared.page_id, error, title=plan.document.title)
+                continue
+            outcomes[position] = self._record_indexed(prepared, plan.document, result)
+        return [outcomes[position] for position in range(len(batch))]
+
+    def _plan(self, document: RenderedDocument, previous: PageRecord | None, *, force: bool) -> PagePlan:
+        previous_hash = None
+        if not force and previous is not None and previous.status in (PageStatus.INDEXED, PageStatus.SKIPPED):
+            previous_hash = previous.content_hash
+        plan = plan_index(
+            document,
+            chunker=self.chunker,
+            embedder=self.embedder,
+            store=self.store,
+            previous_content_hash=previous_hash,
+        )
+        if plan.skipped is not None and previous is not None and plan.skipped.chunks_total != previous.chunk_count:
+            # The points no longer match the ledger (an interrupted write, a manual delete), so
+            # the page is diffed against Qdrant instead of trusting its content hash.
+            logger.warning(
+                "Page %s has %d points but the ledger records %d chunks; re-indexing it",
+                document.page_id, plan.skipped.chunks_total, previous.chunk_count,
+            )
+            plan = plan_index(document, chunker=self.chunker, embedder=self.embedder, store=self.store)
+        return plan
+
+    def _record_indexed(self, prepared: PreparedPage, document: RenderedDocument, result: IndexResult) -> PageOutcome:
         self.ledger.record_indexed(
             self.workspace_id,
-            page_id,
+            prepared.page_id,
             title=document.title,
             url=document.url,
             last_edited_time=document.last_edited_time,
@@ -241,10 +283,9 @@ class PageSyncer:
             skipped=result.skipped,
         )
         for warning in prepared.warnings:
-            logger.warning("Page %s %r: %s", page_id, document.title, warning)
-        # index_document already logged what happened to the page's chunks.
+            logger.warning("Page %s %r: %s", prepared.page_id, document.title, warning)
         return PageOutcome(
-            page_id=page_id,
+            page_id=prepared.page_id,
             status="unchanged" if result.skipped else "indexed",
             title=document.title,
             url=document.url,

@@ -12,7 +12,12 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from notion_pipeline.defs.partitions import page_asset_key, remove_partitions
+from notion_pipeline.defs.partitions import (
+    add_partitions,
+    page_asset_key,
+    partitions_name,
+    remove_partitions,
+)
 from notion_pipeline.defs.resources import (
     EmbeddingResource,
     LedgerResource,
@@ -21,9 +26,10 @@ from notion_pipeline.defs.resources import (
     QdrantResource,
 )
 from notion_pipeline.ledger import SyncSummary
-from notion_pipeline.planning import PageRemoval
+from notion_pipeline.notion.listing import list_pages
+from notion_pipeline.planning import PageRemoval, plan_full_sync
 from notion_pipeline.settings import Settings
-from notion_pipeline.sync import PageOutcome, PageSyncer, SyncCounts
+from notion_pipeline.sync import PageOutcome, PageSyncer, PreparedPage, SyncCounts
 
 PROGRESS_EVERY_PAGES = 10
 
@@ -103,19 +109,18 @@ def run_page_sync(
     prepared_pages = syncer.prepare_ahead(
         page_ids, workers=settings.fetch_workers, ahead=max(settings.prefetch_pages, 1)
     )
-    for prepared in prepared_pages:
-        page_id = prepared.page_id
-        outcome = syncer.apply(prepared, force=force)
-        if outcome.status == "removed":
-            removed_ids.append(page_id)
-        elif outcome.status in ("indexed", "unchanged"):
-            yield dg.AssetMaterialization(
-                asset_key=asset_key,
-                partition=page_id,
-                description=outcome.title or None,
-                metadata=outcome.metadata(),
-            )
-        account(outcome)
+    for batch in _group(prepared_pages, settings.embedding_batch_pages):
+        for outcome in syncer.apply_batch(batch, force=force):
+            if outcome.status == "removed":
+                removed_ids.append(outcome.page_id)
+            elif outcome.status in ("indexed", "unchanged"):
+                yield dg.AssetMaterialization(
+                    asset_key=asset_key,
+                    partition=outcome.page_id,
+                    description=outcome.title or None,
+                    metadata=outcome.metadata(),
+                )
+            account(outcome)
 
     if removed_ids:
         removed_partitions = remove_partitions(context.instance, workspace_id, removed_ids)
@@ -164,3 +169,59 @@ def raise_for_failures(workspace_id: str, failures: Sequence[PageOutcome]) -> No
         },
         allow_retries=all(failure.retryable for failure in failures),
     )
+
+
+def reconcile_workspace(
+    context: dg.OpExecutionContext,
+    services: SyncServices,
+    workspace_id: str,
+    *,
+    kind: str,
+    force: bool = False,
+) -> Iterator[dg.AssetMaterialization]:
+    """List every page of a workspace, reconcile partitions and the ledger with it, and sync.
+
+    New and edited pages are indexed, pages that are gone (deleted, trashed, unshared) lose their
+    points and partitions. With ``force`` every listed page is diffed against Qdrant.
+    """
+    listed = list(list_pages(services.notion.client(workspace_id)))
+    records = {record.page_id: record for record in services.ledger.ledger().list_pages(workspace_id)}
+    partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))
+    plan = plan_full_sync(listed, records, partitions)
+    context.log.info(
+        "Reconciling workspace %s: %d pages listed, %d to index, %d unchanged, %d to remove, "
+        "%d new partitions, %d stale partitions",
+        workspace_id, len(listed), len(plan.to_index), len(plan.unchanged),
+        len(plan.to_remove), len(plan.new_partitions), len(plan.stale_partitions),
+    )
+
+    add_partitions(context.instance, workspace_id, plan.new_partitions)
+    removing = {removal.page_id for removal in plan.to_remove}
+    stale_only = [page_id for page_id in plan.stale_partitions if page_id not in removing]
+    remove_partitions(context.instance, workspace_id, stale_only)
+
+    if force:
+        page_ids = [summary.id for summary in listed if not summary.in_trash]
+    else:
+        page_ids = [summary.id for summary in plan.to_index]
+    yield from run_page_sync(
+        context,
+        services,
+        workspace_id,
+        page_ids=page_ids,
+        removals=plan.to_remove,
+        kind=kind,
+        force=force,
+    )
+
+
+def _group(items: Iterator[PreparedPage], size: int) -> Iterator[list[PreparedPage]]:
+    """Yield consecutive groups of at most ``size`` items from an iterator, without reading ahead."""
+    group: list[PreparedPage] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= max(size, 1):
+            yield group
+            group = []
+    if group:
+        yield group

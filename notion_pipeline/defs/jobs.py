@@ -9,8 +9,8 @@ path synced a page.
 import dagster as dg
 
 from notion_pipeline.defs.assets import page_retry_policy
-from notion_pipeline.defs.execution import SyncServices, run_page_sync
-from notion_pipeline.defs.partitions import add_partitions, partitions_name, remove_partitions
+from notion_pipeline.defs.execution import SyncServices, reconcile_workspace, run_page_sync
+from notion_pipeline.defs.partitions import add_partitions
 from notion_pipeline.defs.resources import (
     EmbeddingResource,
     LedgerResource,
@@ -19,10 +19,8 @@ from notion_pipeline.defs.resources import (
     QdrantResource,
 )
 from notion_pipeline.defs.tags import pool_name, run_tags
-from notion_pipeline.notion.listing import list_pages
-from notion_pipeline.planning import PageRemoval, plan_full_sync
+from notion_pipeline.planning import PageRemoval
 from notion_pipeline.settings import Settings
-from notion_pipeline.sync import SyncCounts
 
 FULL_SYNC_JOB_NAME = "notion_full_sync"
 DLQ_REPLAY_JOB_NAME = "notion_dlq_replay"
@@ -54,6 +52,8 @@ class SyncPagesConfig(dg.Config):
     page_ids: list[str] = []
     removals: list[PageRemovalConfig] = []
     force: bool = False
+    reconcile: bool = False
+    """List the whole workspace and sync it as the full sync does (new, edited and gone pages)."""
 
 
 class DeadLetterReplayConfig(dg.Config):
@@ -83,37 +83,7 @@ def _build_full_sync_op(settings: Settings, workspace_id: str) -> dg.OpDefinitio
         progress_events: ProgressEventsResource,
     ):
         services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
-        client = notion.client(workspace_id)
-        listed = list(list_pages(client))
-        records = {record.page_id: record for record in ledger.ledger().list_pages(workspace_id)}
-        partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))
-        plan = plan_full_sync(listed, records, partitions)
-        context.log.info(
-            "Full sync of workspace %s: %d pages listed, %d to index, %d unchanged, %d to remove, "
-            "%d new partitions, %d stale partitions",
-            workspace_id, len(listed), len(plan.to_index), len(plan.unchanged),
-            len(plan.to_remove), len(plan.new_partitions), len(plan.stale_partitions),
-        )
-
-        add_partitions(context.instance, workspace_id, plan.new_partitions)
-        removing = {removal.page_id for removal in plan.to_remove}
-        stale_only = [page_id for page_id in plan.stale_partitions if page_id not in removing]
-        remove_partitions(context.instance, workspace_id, stale_only)
-
-        if config.force:
-            page_ids = [summary.id for summary in listed if not summary.in_trash]
-        else:
-            page_ids = [summary.id for summary in plan.to_index]
-        yield from run_page_sync(
-            context,
-            services,
-            workspace_id,
-            page_ids=page_ids,
-            removals=plan.to_remove,
-            kind="full",
-            force=config.force,
-            counts=SyncCounts(),
-        )
+        yield from reconcile_workspace(context, services, workspace_id, kind="full", force=config.force)
 
     return full_sync
 
@@ -157,6 +127,11 @@ def build_sync_pages_job(settings: Settings, workspace_id: str) -> dg.JobDefinit
         progress_events: ProgressEventsResource,
     ):
         services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
+        if config.reconcile:
+            yield from reconcile_workspace(
+                context, services, workspace_id, kind="incremental", force=config.force
+            )
+            return
         add_partitions(context.instance, workspace_id, config.page_ids)
         removals = [PageRemoval(item.page_id, item.reason) for item in config.removals]
         yield from run_page_sync(

@@ -5,7 +5,7 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
@@ -15,13 +15,7 @@ from notion_pipeline.defs.partitions import PARTITION_BATCH_SIZE, partitions_nam
 from notion_pipeline.defs.resources import LedgerResource, NotionResource
 from notion_pipeline.defs.tags import run_tags
 from notion_pipeline.notion.listing import list_pages
-from notion_pipeline.planning import (
-    SyncPlan,
-    batched,
-    parse_notion_time,
-    plan_changes,
-    plan_full_sync,
-)
+from notion_pipeline.planning import SyncPlan, batched, parse_notion_time, plan_changes
 from notion_pipeline.settings import Settings
 
 
@@ -47,6 +41,22 @@ def listing_cutoff(watermark: str, overlap_seconds: int) -> str:
     """Move the watermark back by the overlap, because Notion rounds timestamps down to the minute."""
     moment = parse_notion_time(watermark) - timedelta(seconds=overlap_seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def notion_timestamp(epoch_seconds: float) -> str:
+    """Format a Unix time as Notion formats timestamps (UTC, milliseconds, ``Z``)."""
+    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def reconcile_run_request(settings: Settings, workspace_id: str, now: float) -> dg.RunRequest:
+    """Request a run that lists the whole workspace and syncs new, edited and gone pages."""
+    config = SyncPagesConfig(reconcile=True)
+    return dg.RunRequest(
+        run_key=f"{workspace_id}:reconcile:{int(now)}",
+        run_config={"ops": {sync_pages_op_name(workspace_id): {"config": config.model_dump()}}},
+        tags={**run_tags(settings, workspace_id), "notion_pipeline/reconcile": "true"},
+    )
 
 
 def run_key(workspace_id: str, items: list[str]) -> str:
@@ -94,64 +104,57 @@ def build_change_sensor(
         description=(
             f"Poll Notion search for pages of workspace `{workspace_id}` edited since the cursor "
             "and request batched sync runs for new, edited and trashed pages. A tick with nothing "
-            "changed makes one Notion request. Every reconciliation interval it lists the whole "
-            "workspace to catch deleted and unshared pages, which search no longer returns."
+            "changed makes one Notion request. Every reconciliation interval it requests a run "
+            "that lists the whole workspace, to catch deleted and unshared pages, which search no "
+            "longer returns."
         ),
     )
     def change_sensor(context: dg.SensorEvaluationContext, notion: NotionResource, ledger: LedgerResource):
         cursor = ChangeCursor.parse(context.cursor)
         now = time.time()
-        reconcile = cursor.watermark is None or (
-            now - cursor.last_reconciled >= settings.reconcile_interval_seconds
-        )
-        client = notion.client(workspace_id)
-        page_ledger = ledger.ledger()
+        run_requests: list[dg.RunRequest] = []
 
-        if reconcile:
-            listed = list(list_pages(client))
-            records = {record.page_id: record for record in page_ledger.list_pages(workspace_id)}
-            partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))
-            plan = plan_full_sync(listed, records, partitions)
+        if cursor.watermark is None:
+            # First tick: one reconciliation run indexes whatever is missing, and edits from now
+            # on are found incrementally.
+            cursor.watermark = notion_timestamp(now)
             cursor.last_reconciled = now
-        else:
-            assert cursor.watermark is not None
-            since = listing_cutoff(cursor.watermark, settings.sensor_overlap_seconds)
-            listed = list(list_pages(client, since=since))
-            records = {}
-            for summary in listed:
-                record = page_ledger.get_page(workspace_id, summary.id)
-                if record is not None:
-                    records[summary.id] = record
-            plan = plan_changes(listed, records)
-            partitions = None
+            context.log.info("Workspace %s: first tick, requesting a reconciliation run", workspace_id)
+            return dg.SensorResult(
+                run_requests=[reconcile_run_request(settings, workspace_id, now)], cursor=cursor.dump()
+            )
+        if now - cursor.last_reconciled >= settings.reconcile_interval_seconds:
+            # Search no longer returns deleted and unshared pages, so only a full listing finds
+            # them. It runs as a job, because listing a large workspace outlasts a sensor tick.
+            run_requests.append(reconcile_run_request(settings, workspace_id, now))
+            cursor.last_reconciled = now
 
+        page_ledger = ledger.ledger()
+        since = listing_cutoff(cursor.watermark, settings.sensor_overlap_seconds)
+        listed = list(list_pages(notion.client(workspace_id), since=since))
+        records = {}
+        for summary in listed:
+            record = page_ledger.get_page(workspace_id, summary.id)
+            if record is not None:
+                records[summary.id] = record
+        plan = plan_changes(listed, records)
         if listed:
             newest = max(summary.last_edited_time for summary in listed)
-            if cursor.watermark is None or newest > cursor.watermark:
+            if newest > cursor.watermark:
                 cursor.watermark = newest
-        elif cursor.watermark is None:
-            cursor.watermark = "1970-01-01T00:00:00.000Z"
 
-        new_partitions = plan.new_partitions
-        if partitions is None:
-            known = set(context.instance.get_dynamic_partitions(partitions_name(workspace_id)))
-            new_partitions = sorted({s.id for s in plan.to_index} - known)
-        partition_requests: list = [
+        known = set(context.instance.get_dynamic_partitions(partitions_name(workspace_id)))
+        new_partitions = sorted({summary.id for summary in plan.to_index} - known)
+        partition_requests = [
             dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(workspace_id), partition_keys=batch)
             for batch in batched(new_partitions, PARTITION_BATCH_SIZE)
         ]
-        removing = {removal.page_id for removal in plan.to_remove}
-        stale = [page_id for page_id in plan.stale_partitions if page_id not in removing]
-        if stale:
-            partition_requests.append(
-                dg.DeleteDynamicPartitionsRequest(partitions_def_name=partitions_name(workspace_id), partition_keys=stale)
-            )
-
-        run_requests = build_run_requests(settings, workspace_id, plan)
+        run_requests.extend(build_run_requests(settings, workspace_id, plan))
         context.log.info(
-            "Workspace %s: %d pages listed (%s), %d to index, %d to remove, %d unchanged, %d runs requested",
-            workspace_id, len(listed), "reconciliation" if reconcile else "incremental",
-            len(plan.to_index), len(plan.to_remove), len(plan.unchanged), len(run_requests),
+            "Workspace %s: %d pages edited since %s, %d to index, %d to remove, %d unchanged, "
+            "%d runs requested",
+            workspace_id, len(listed), since, len(plan.to_index), len(plan.to_remove),
+            len(plan.unchanged), len(run_requests),
         )
         return dg.SensorResult(
             run_requests=run_requests,

@@ -84,6 +84,111 @@ def plan_points(
     return planned
 
 
+@dataclass
+class PagePlan:
+    """What indexing one page will write: the points it needs, and which of them must be embedded."""
+
+    document: RenderedDocument
+    planned: list[_PlannedPoint]
+    existing: dict[str, dict[str, Any]]
+    new_points: list[_PlannedPoint]
+    skipped: IndexResult | None = None
+
+    @property
+    def texts_to_embed(self) -> list[str]:
+        return [point.chunk.text for point in self.new_points]
+
+
+def plan_index(
+    document: RenderedDocument,
+    *,
+    chunker: Chunker,
+    embedder: Embedder,
+    store: QdrantStore,
+    previous_content_hash: str | None = None,
+    sparse: SparseEncoder | None = None,
+) -> PagePlan:
+    """Chunk a page and compare its point ids with Qdrant, without writing anything."""
+    sparse = sparse or _DEFAULT_SPARSE_ENCODER
+    workspace_id, page_id = document.workspace_id, document.page_id
+    content_hash = document.content_hash
+
+    if previous_content_hash == content_hash:
+        existing_count = store.count(workspace_id, page_id)
+        if existing_count > 0:
+            skipped = IndexResult(
+                existing_count, 0, existing_count, 0, 0, skipped=True, content_hash=content_hash
+            )
+            return PagePlan(document, [], {}, [], skipped=skipped)
+
+    chunks = chunker.chunk(document)
+    planned = plan_points(document, chunks, index_version(chunker, embedder, sparse))
+    existing = store.page_points(workspace_id, page_id)
+    new_points = [point for point in planned if point.id not in existing]
+    return PagePlan(document, planned, existing, new_points)
+
+
+def apply_index(
+    plan: PagePlan,
+    vectors: list[list[float]],
+    *,
+    store: QdrantStore,
+    sparse: SparseEncoder | None = None,
+) -> IndexResult:
+    """Write a planned page: new points first, then moved payloads, and only then deletions.
+
+    ``vectors`` are the dense vectors of ``plan.texts_to_embed``, in order.
+    """
+    sparse = sparse or _DEFAULT_SPARSE_ENCODER
+    document = plan.document
+    workspace_id, page_id = document.workspace_id, document.page_id
+    if plan.skipped is not None:
+        logger.info(
+            "Skipped page %s %r: content unchanged since the last index, %d chunks kept",
+            page_id, document.title, plan.skipped.chunks_total,
+        )
+        return plan.skipped
+
+    store.upsert(
+        [
+            PointData(
+                id=point.id,
+                dense=vector,
+                sparse=sparse.encode_document(point.chunk.text),
+                payload=point.payload,
+            )
+            for point, vector in zip(plan.new_points, vectors, strict=True)
+        ]
+    )
+
+    payload_updated = 0
+    for point in plan.planned:
+        stored = plan.existing.get(point.id)
+        if stored is not None and not _same_payload(stored, point.payload):
+            store.set_payload(workspace_id, page_id, point.id, point.payload)
+            payload_updated += 1
+
+    planned_ids = {point.id for point in plan.planned}
+    stale_ids = [identifier for identifier in plan.existing if identifier not in planned_ids]
+    store.delete_points(workspace_id, page_id, stale_ids)
+
+    result = IndexResult(
+        chunks_total=len(plan.planned),
+        embedded=len(plan.new_points),
+        reused=len(plan.planned) - len(plan.new_points),
+        deleted=len(stale_ids),
+        payload_updated=payload_updated,
+        skipped=False,
+        content_hash=document.content_hash,
+    )
+    logger.info(
+        "Indexed page %s %r: %d chunks, %d embedded, %d reused, %d payloads updated, %d deleted",
+        page_id, document.title, result.chunks_total, result.embedded, result.reused,
+        result.payload_updated, result.deleted,
+    )
+    return result
+
+
 def index_document(
     document: RenderedDocument,
     *,
@@ -99,66 +204,32 @@ def index_document(
     only then are the points that no longer belong to the page deleted, so a search during
     indexing sees either the old or the new content of every chunk.
     """
-    sparse = sparse or _DEFAULT_SPARSE_ENCODER
-    workspace_id, page_id = document.workspace_id, document.page_id
-    content_hash = document.content_hash
-
-    if previous_content_hash == content_hash:
-        existing_count = store.count(workspace_id, page_id)
-        if existing_count > 0:
-            logger.info(
-                "Skipped page %s %r: content unchanged since the last index, %d chunks kept",
-                page_id, document.title, existing_count,
-            )
-            return IndexResult(
-                existing_count, 0, existing_count, 0, 0, skipped=True, content_hash=content_hash
-            )
-
-    chunks = chunker.chunk(document)
-    planned = plan_points(document, chunks, index_version(chunker, embedder, sparse))
-    existing = store.page_points(workspace_id, page_id)
-
-    new_points = [point for point in planned if point.id not in existing]
-    texts = [point.chunk.text for point in new_points]
-    vectors = embedder.embed(texts)
-    store.upsert(
-        [
-            PointData(
-                id=point.id,
-                dense=vector,
-                sparse=sparse.encode_document(point.chunk.text),
-                payload=point.payload,
-            )
-            for point, vector in zip(new_points, vectors, strict=True)
-        ]
+    plan = plan_index(
+        document,
+        chunker=chunker,
+        embedder=embedder,
+        store=store,
+        previous_content_hash=previous_content_hash,
+        sparse=sparse,
     )
+    vectors = embedder.embed(plan.texts_to_embed) if plan.new_points else []
+    return apply_index(plan, vectors, store=store, sparse=sparse)
 
-    payload_updated = 0
-    for point in planned:
-        stored = existing.get(point.id)
-        if stored is not None and not _same_payload(stored, point.payload):
-            store.set_payload(workspace_id, page_id, point.id, point.payload)
-            payload_updated += 1
 
-    planned_ids = {point.id for point in planned}
-    stale_ids = [identifier for identifier in existing if identifier not in planned_ids]
-    store.delete_points(workspace_id, page_id, stale_ids)
+def embed_plans(plans: list[PagePlan], embedder: Embedder) -> list[list[list[float]]]:
+    """Embed the new chunks of several pages in one call, so small pages still fill whole batches.
 
-    result = IndexResult(
-        chunks_total=len(planned),
-        embedded=len(new_points),
-        reused=len(planned) - len(new_points),
-        deleted=len(stale_ids),
-        payload_updated=payload_updated,
-        skipped=False,
-        content_hash=content_hash,
-    )
-    logger.info(
-        "Indexed page %s %r: %d chunks, %d embedded, %d reused, %d payloads updated, %d deleted",
-        page_id, document.title, result.chunks_total, result.embedded, result.reused,
-        result.payload_updated, result.deleted,
-    )
-    return result
+    Returns one list of vectors per plan, in the order of ``plan.texts_to_embed``.
+    """
+    texts = [text for plan in plans for text in plan.texts_to_embed]
+    vectors = embedder.embed(texts) if texts else []
+    grouped: list[list[list[float]]] = []
+    start = 0
+    for plan in plans:
+        count = len(plan.new_points)
+        grouped.append(vectors[start : start + count])
+        start += count
+    return grouped
 
 
 def delete_page_points(workspace_id: str, page_id: str, store: QdrantStore) -> int:

@@ -79,10 +79,18 @@ def test_full_sync_removes_unshared_and_trashed_pages(pipeline: Pipeline):
     assert report.passed, report.describe()
 
 
+def test_sensor_first_tick_requests_reconciliation(pipeline: Pipeline):
+    result = pipeline.tick(None)
+
+    [request] = result.run_requests
+    config = request.run_config["ops"][sync_pages_op_name(WORKSPACE)]["config"]
+    assert config["reconcile"] is True
+    assert pipeline.server.request_count() == 0
+
+
 def test_sensor_tick_without_changes_makes_one_request(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     first = pipeline.tick(None)
-    assert first.run_requests == []
     pipeline.server.reset_request_log()
 
     second = pipeline.tick(first.cursor)
@@ -144,13 +152,13 @@ def test_sensor_reconciliation_removes_unshared_page(pipeline: Pipeline):
     gone = pipeline.workspace.top_level_page_ids[1]
     pipeline.server.unshare_page(gone)
 
-    # No cursor: the first tick lists the whole workspace and reconciles it with the ledger.
-    result = pipeline.tick(None)
+    # No cursor: the first tick requests a run that lists the whole workspace and reconciles it.
+    [request] = pipeline.tick(None).run_requests
 
-    [request] = result.run_requests
-    removals = request.run_config["ops"][sync_pages_op_name(WORKSPACE)]["config"]["removals"]
-    assert [removal["page_id"] for removal in removals] == [gone]
-    assert pipeline.run_job(f"notion_sync_pages_{WORKSPACE}", request.run_config).success
+    result = pipeline.run_job(f"notion_sync_pages_{WORKSPACE}", request.run_config)
+
+    assert result.success
+    assert materialized_pages(result) == []
     assert pipeline.open_ledger().get_page(WORKSPACE, gone).status == PageStatus.DELETED
     assert pipeline.point_counts().get(gone, 0) == 0
 
