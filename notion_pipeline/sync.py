@@ -342,7 +342,9 @@ class PageSyncer:
         if is_systemic(error):
             raise error
         message = _describe(error)
-        self.ledger.record_failure(self.workspace_id, page_id, message, title=title or None)
+        self.ledger.record_failure(
+            self.workspace_id, page_id, message, title=_encodable(title) if title else None
+        )
         logger.error("Failed to sync page %s %r: %s", page_id, title, message)
         return PageOutcome(
             page_id=page_id,
@@ -358,4 +360,9 @@ def _describe(error: BaseException) -> str:
         text = str(error)
     else:
         text = f"{type(error).__name__}: {error}"
-    return redact(text)[:MAX_ERROR_LENGTH]
+    return _encodable(redact(text))[:MAX_ERROR_LENGTH]
+
+
+def _encodable(text: str) -> str:
+    """Replace what UTF-8 cannot encode (lone surrogates), so the ledger can always store the text."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
@@ -260,7 +261,7 @@ class NotionClient:
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
             try:
-                return send()
+                return replace_lone_surrogates(send())
             except HTTPResponseError as error:
                 retry_after = _parse_retry_after(error.headers.get("retry-after"))
                 if error.status == 429:
@@ -361,3 +362,23 @@ def _parse_retry_after(value: str | None) -> float | None:
             return None
         seconds = moment.timestamp() - time.time()
     return max(0.0, seconds)
+
+
+def replace_lone_surrogates(value: T) -> T:
+    """Replace unpaired UTF-16 surrogates in every string of a JSON value with U+FFFD.
+
+    JSON may escape half of a surrogate pair (``"\\ud800"``). Python decodes it into a string
+    that cannot be encoded as UTF-8, so SQLite, Qdrant and the tokenizer would all reject it.
+    """
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return _SURROGATE.sub("\ufffd", value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {key: replace_lone_surrogates(item) for key, item in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [replace_lone_surrogates(item) for item in value]  # type: ignore[return-value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

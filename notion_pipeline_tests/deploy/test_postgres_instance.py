@@ -2,7 +2,7 @@
 
 The fast tests check the instance settings. The user-path scenario of the embedded instance
 (queued full sync, change sensor, backfill, dead letters and replay) runs again on PostgreSQL
-with Redis for the rate limit and the progress events; it takes minutes, so it is marked slow.
+with Redis for the rate limit and the progress events. It takes minutes, and CI runs it.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def test_instance_matches_embedded_config():
     assert {key: value for key, value in deployed.items() if key != "storage"} == embedded
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.timeout(2400)
 def test_user_paths_on_postgres_instance(
     tmp_path: Path,
     postgres_database: PostgresDatabase,

@@ -316,3 +316,10 @@ def test_local_server_faults_retried(local_workspace):
                               backoff_base_seconds=0.01, max_retry_seconds=20)
         results = list(client.search(filter_object="page", page_size=5))
     assert len(results) > 0
+
+
+def test_lone_surrogates_replaced_in_responses():
+    from notion_pipeline.notion.client import replace_lone_surrogates
+
+    cleaned = replace_lone_surrogates({"title": ["half \ud800 pair", {"text": "ok \U0001f600"}]})
+    assert cleaned == {"title": ["half \ufffd pair", {"text": "ok \U0001f600"}]}
