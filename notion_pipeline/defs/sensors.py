@@ -143,8 +143,12 @@ def build_change_sensor(
             if newest > cursor.watermark:
                 cursor.watermark = newest
 
-        known = set(context.instance.get_dynamic_partitions(partitions_name(workspace_id)))
-        new_partitions = sorted({summary.id for summary in plan.to_index} - known)
+        # Look up only the pages about to be indexed: reading every partition on each tick would
+        # make a tick's cost grow with the workspace.
+        name = partitions_name(workspace_id)
+        new_partitions = sorted(
+            {summary.id for summary in plan.to_index if not context.instance.has_dynamic_partition(name, summary.id)}
+        )
         partition_requests = [
             dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(workspace_id), partition_keys=batch)
             for batch in batched(new_partitions, PARTITION_BATCH_SIZE)
