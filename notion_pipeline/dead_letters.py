@@ -1,4 +1,4 @@
-"""Dead-letter records: which pages of a failed run to record, and how to list and resolve them.
+"""Dead-letter records: which pages of a failed run to record.
 
 A run fails for good when its steps used up their RetryPolicy and Dagster will not re-execute the
 run. Every page that run was meant to sync and did not is recorded, once per run, with its error
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 from dagster._core.storage.tags import WILL_RETRY_TAG
@@ -25,11 +25,12 @@ PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 MAX_ERROR_LENGTH = 2000
+END_SLACK = timedelta(seconds=5)
 
 
 @dataclass
 class DeadLetterOutcome:
-    """What the dead-letter sensor did with one failed run."""
+    """The dead-letter records made for one failed run, or why none were made."""
 
     run_id: str
     skipped_reason: str | None = None
@@ -96,6 +97,7 @@ def record_failed_run(
 
     record = instance.get_run_record_by_id(run.run_id)
     started = _run_start(record)
+    ended = _run_end(record)
     message = redact(failure_message)[:MAX_ERROR_LENGTH] or "the run failed"
 
     workspace = workspace_of_run(fresh)
@@ -119,6 +121,9 @@ def record_failed_run(
         for page in ledger.list_pages(workspace_id, PageStatus.FAILED):
             if page.page_id in pages or _updated_before(page.updated_at, started):
                 continue
+            if ended is not None and _updated_before(ended, page.updated_at):
+                # Failed after this run ended, so another run or command recorded it.
+                continue
             pages[page.page_id] = (page.last_error or message, max(page.attempts, 1))
 
         for page_id, (error, attempts) in sorted(pages.items()):
@@ -141,6 +146,13 @@ def _run_start(record) -> datetime | None:
         return None
     timestamp = record.start_time or record.create_timestamp.timestamp()
     return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def _run_end(record) -> datetime | None:
+    if record is None or not record.end_time:
+        return None
+    # The ledger write of a run's last page lands a moment before Dagster records the run's end.
+    return datetime.fromtimestamp(record.end_time, tz=timezone.utc) + END_SLACK
 
 
 def _updated_before(updated_at: datetime, started: datetime | None) -> bool:

@@ -110,6 +110,7 @@ class Settings:
             file_values = _read_config_file(Path(config_path))
 
         pipeline = file_values.get("pipeline", {})
+        _check_file_keys(file_values, pipeline)
         data_dir = Path(_pick(env, pipeline, "NOTION_PIPELINE_DATA_DIR", "data_dir", ".data"))
         settings = cls(
             workspaces=_load_workspaces(env, file_values),
@@ -203,6 +204,44 @@ def _read_config_file(path: Path) -> dict:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError(f"Settings file {path} is not valid TOML: {error}") from None
+
+
+PIPELINE_FILE_KEYS = frozenset(
+    {
+        "automation_enabled", "backfill_pages_per_run", "chunk_max_tokens",
+        "chunk_overlap_tokens", "data_dir", "embedding_batch_pages", "embedding_batch_size",
+        "embedding_device", "embedding_model", "fetch_workers", "full_sync_cron",
+        "index_check_cron", "mongodb_database", "mongodb_uri", "notion_burst",
+        "notion_max_retry_seconds", "notion_requests_per_second", "notion_timeout_seconds",
+        "page_retry_delay_seconds", "page_retry_max", "prefetch_pages", "qdrant_collection",
+        "qdrant_lock_timeout_seconds", "qdrant_path", "qdrant_url",
+        "reconcile_interval_seconds", "redis_url", "schedule_timezone", "sensor_batch_size",
+        "sensor_interval_seconds", "sensor_overlap_seconds", "sqlite_path",
+    }
+)
+WORKSPACE_FILE_KEYS = frozenset({"id", "token_env", "base_url"})
+
+
+def _check_file_keys(file_values: dict, pipeline: dict) -> None:
+    """Reject unknown keys, so a misspelled setting fails loudly instead of being ignored."""
+    unknown_tables = sorted(set(file_values) - {"pipeline", "workspaces"})
+    if unknown_tables:
+        raise ConfigurationError(
+            f"Settings file has unknown tables {unknown_tables}; use [pipeline] and [[workspaces]]."
+        )
+    unknown = sorted(set(pipeline) - PIPELINE_FILE_KEYS)
+    if unknown:
+        raise ConfigurationError(
+            f"Settings file has unknown [pipeline] keys {unknown}; known keys are "
+            f"{sorted(PIPELINE_FILE_KEYS)}."
+        )
+    for table in file_values.get("workspaces", []):
+        extra = sorted(set(table) - WORKSPACE_FILE_KEYS - {"token"})
+        if extra:
+            raise ConfigurationError(
+                f"Settings file has unknown [[workspaces]] keys {extra}; known keys are "
+                f"{sorted(WORKSPACE_FILE_KEYS)}."
+            )
 
 
 def _load_workspaces(env: dict[str, str], file_values: dict) -> tuple[WorkspaceSettings, ...]:

@@ -85,13 +85,13 @@ def secret_run(private_redis: str, tmp_path_factory: pytest.TempPathFactory) -> 
     """Run a full sync that fails one page, with marker secrets in every secret setting."""
     root = tmp_path_factory.mktemp("secrets")
     workspace = generate_workspace(root / "workspace", 4, seed=5, min_words=20, max_words=40)
-    broken = builders.paragraph_block("half a pair \udc80 here")
     data_dir, dagster_home = root / "data", root / "dagster_home"
 
     with LocalNotionServer(workspace.root, token=NOTION_MARKER) as server:
-        server.append_blocks(workspace.page_ids[0], [broken])
+        # Every request for this page answers 500, so its sync fails for good after the retries.
+        server.fail_object(workspace.page_ids[0], 500)
         env = sync_environment(data_dir, server, token=NOTION_MARKER, QDRANT_API_KEY=QDRANT_MARKER,
-                               REDIS_URL=private_redis)
+                               REDIS_URL=private_redis, NOTION_MAX_RETRY_SECONDS="2")
         status = run_job_process(env, dagster_home, root / "run.log")
 
     with pytest.MonkeyPatch.context() as patch:

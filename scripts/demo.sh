@@ -29,7 +29,7 @@ dagster job execute -m notion_pipeline.definitions -j notion_full_sync >"$log_di
     tail -n 40 "$log_dir/full-sync.log" >&2
     exit 1
 }
-grep -E "Finished syncing workspace|Full sync of workspace" "$log_dir/full-sync.log" | sed -E 's/.* - (INFO|DEBUG) - //' || true
+grep -E "Finished syncing workspace|Reconciling workspace" "$log_dir/full-sync.log" | sed -E 's/.* - (INFO|DEBUG) - //' || true
 
 query="${NOTION_DEMO_QUERY:-who do I page when production is down at night}"
 echo

@@ -212,6 +212,7 @@ def reconcile_workspace(
         removals=plan.to_remove,
         kind=kind,
         force=force,
+        counts=SyncCounts(total=len(plan.unchanged), unchanged=len(plan.unchanged)) if not force else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from notion_pipeline.indexing.sparse import SparseEncoder
 from notion_pipeline.indexing.store import QdrantStore, StoredHit
 
 SEARCH_MODES = ("hybrid", "dense", "sparse")
-SNIPPET_LENGTH = 240
+SNIPPET_LENGTH = 320
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,18 @@ def run_search_command(arguments: argparse.Namespace) -> int:
         settings.workspace(arguments.workspace)
     embedder = Embedder.from_settings(settings)
     with QdrantStore.from_settings(settings, embedder.dimension) as store:
+        indexed = store.count(arguments.workspace) if arguments.workspace else store.count_all()
+        if indexed == 0:
+            where = settings.qdrant_url or str(settings.resolved_qdrant_path)
+            scope = f"workspace {arguments.workspace!r}" if arguments.workspace else "any workspace"
+            print(
+                f"error: the collection {settings.qdrant_collection!r} at {where} has no points for "
+                f"{scope}. Run a sync first (`make demo`, or `dagster job execute -m "
+                "notion_pipeline.definitions -j notion_full_sync`), and check that "
+                "NOTION_PIPELINE_DATA_DIR or QDRANT_URL point at the index it wrote.",
+                file=sys.stderr,
+            )
+            return 1
         hits = search(
             store,
             embedder,

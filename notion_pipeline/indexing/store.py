@@ -205,6 +205,10 @@ class QdrantStore:
         )
         return self.client.count(self.collection, count_filter=selector, exact=True).count
 
+    def count_all(self) -> int:
+        """Count every point of the collection, across workspaces."""
+        return self.client.count(self.collection, exact=True).count
+
     def workspace_page_counts(self, workspace_id: str) -> dict[str, int]:
         """Count the points of each page of a workspace."""
         counts: dict[str, int] = {}

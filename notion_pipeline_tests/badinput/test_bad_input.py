@@ -133,13 +133,14 @@ def hostile_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSy
             for page_id in held:
                 del server.store.pages[page_id]
             result = _sync(server, root / "data", instance)
-            server.store.pages.update(held)
-            _sync_one_by_one(server, root / "data", sorted(held))
             message = _failure_message(result)
             ledger = ledger_for(root / "data")
             if not result.success:
+                # Right after the run fails, as the dead-letter sensor would.
                 run = instance.get_run_by_id(result.run_id)
                 record_failed_run(instance, run, ledger, failure_message=message, workspace_ids=["default"])
+            server.store.pages.update(held)
+            _sync_one_by_one(server, root / "data", sorted(held))
             records = {record.page_id: record for record in ledger.list_pages("default")}
             dead_letters = ledger.list_dead_letters()
             ledger.close()
@@ -193,15 +194,26 @@ def test_failed_pages_have_error_naming_them(hostile_sync: HostileSync) -> None:
     assert unnamed == []
 
 
+def _failed_in_job_run(hostile_sync: HostileSync) -> set[str]:
+    # Pages synced one by one outside the job (they break the server's search) have no run, so
+    # only the job run's failures can reach the dead-letter records.
+    outside_run = {hostile_sync.workspace.cases[case] for case in hostile_sync.unsearchable}
+    return {
+        page_id
+        for page_id, record in hostile_sync.records.items()
+        if record.status == PageStatus.FAILED and page_id not in outside_run
+    }
+
+
 def test_failed_pages_in_dead_letters(hostile_sync: HostileSync) -> None:
-    failed = {page_id for page_id, record in hostile_sync.records.items() if record.status == PageStatus.FAILED}
+    failed = _failed_in_job_run(hostile_sync)
+    assert hostile_sync.workspace.cases["children_always_fail"] in failed
     lettered = {letter.page_id for letter in hostile_sync.dead_letters}
     assert lettered == failed
 
 
 def test_run_fails_only_if_pages_failed(hostile_sync: HostileSync) -> None:
-    failed = [page_id for page_id, record in hostile_sync.records.items() if record.status == PageStatus.FAILED]
-    assert hostile_sync.success == (not failed)
+    assert hostile_sync.success == (not _failed_in_job_run(hostile_sync))
 
 
 def test_hostile_index_check_passes(hostile_sync: HostileSync) -> None:

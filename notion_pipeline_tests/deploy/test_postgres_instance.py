@@ -7,6 +7,7 @@ with Redis for the rate limit and the progress events. It takes minutes, and CI 
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +19,7 @@ from notion_pipeline.events import SYNC_COMPLETED, SYNC_STARTED, read_events
 from notion_pipeline.notion.server import SAMPLE_WORKSPACE_DIR, LocalNotionServer
 from notion_pipeline_tests.deploy.conftest import DEPLOY_DIR, REDIS_URL, REPO_ROOT, Deployment, PostgresDatabase
 from notion_pipeline_tests.e2e.scenario import dagster_deployment
-from notion_pipeline_tests.e2e.test_user_paths import TOKEN, WORKSPACE, load_settings, run_scenario, scenario_env
+from notion_pipeline_tests.e2e.test_user_paths import TOKEN, load_settings, run_scenario, scenario_env
 
 pytestmark = pytest.mark.e2e
 
@@ -67,14 +68,23 @@ def test_user_paths_on_postgres_instance(
     # The test process opens the same instance, so it needs the DAGSTER_PG_* settings too.
     for name, value in postgres_database.dagster_env().items():
         monkeypatch.setenv(name, value)
+    # A workspace id of its own keeps this test's rate-limit key and event stream apart from any
+    # pipeline that shares the Redis server.
+    workspace_id = f"e2e_{uuid.uuid4().hex[:10]}"
     with LocalNotionServer(SAMPLE_WORKSPACE_DIR, token=TOKEN) as server:
-        env = {**scenario_env(server, tmp_path), **postgres_database.dagster_env(), "REDIS_URL": REDIS_URL}
+        env = {
+            **scenario_env(server, tmp_path),
+            **postgres_database.dagster_env(),
+            "REDIS_URL": REDIS_URL,
+            "NOTION_WORKSPACE_ID": workspace_id,
+        }
         with dagster_deployment(DEPLOY_DIR / "dagster.yaml", env, tmp_path) as deployment:
-            run_scenario(deployment, server, load_settings(env))
+            run_scenario(deployment, server, load_settings(env), workspace_id)
             sync_runs = [run for run in deployment.runs() if run.job_name != "notion_index_check"]
 
     # Every sync run published its start and its end to the workspace's Redis stream.
-    events = list(read_events(REDIS_URL, WORKSPACE, count=10_000))
+    events = list(read_events(REDIS_URL, workspace_id, count=10_000))
+    redis_client.delete(f"notion_pipeline:events:{workspace_id}", f"notion_pipeline:ratelimit:{workspace_id}")
     started = {event.run_id for event in events if event.type == SYNC_STARTED}
     completed = {event.run_id for event in events if event.type == SYNC_COMPLETED}
     successful = {run.run_id for run in sync_runs if run.status == dg.DagsterRunStatus.SUCCESS}

@@ -30,7 +30,7 @@ from notion_pipeline_tests.e2e.scenario import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
 
 TOKEN = "secret_e2e_test_token"
-WORKSPACE = "default"
+DEFAULT_WORKSPACE = "default"
 PAGES_PER_BACKFILL_RUN = 30
 SUCCESS = dg.DagsterRunStatus.SUCCESS
 
@@ -69,7 +69,12 @@ def sensor_cursor(deployment: DagsterDeployment, name: str) -> str | None:
     return None
 
 
-def run_scenario(deployment: DagsterDeployment, server: LocalNotionServer, settings: Settings) -> None:
+def run_scenario(
+    deployment: DagsterDeployment,
+    server: LocalNotionServer,
+    settings: Settings,
+    workspace_id: str = DEFAULT_WORKSPACE,
+) -> None:
     """Drive each user path and check the ledger, the partitions and Qdrant after it."""
     workspace_file = str(PROJECT_ROOT / "workspace.yaml")
     ledger = open_ledger(settings)
@@ -82,40 +87,40 @@ def run_scenario(deployment: DagsterDeployment, server: LocalNotionServer, setti
     assert launched.returncode == 0, launched.stderr
     [full_sync] = deployment.wait_for_runs_done(job_name="notion_full_sync", timeout=900)
     assert full_sync.status == SUCCESS, deployment.log_tail()
-    indexed = {record.page_id for record in ledger.list_pages(WORKSPACE, PageStatus.INDEXED)}
+    indexed = {record.page_id for record in ledger.list_pages(workspace_id, PageStatus.INDEXED)}
     assert indexed == listed_ids
     with deployment.instance() as instance:
-        assert set(instance.get_dynamic_partitions(f"notion_pages_{WORKSPACE}")) == listed_ids
+        assert set(instance.get_dynamic_partitions(f"notion_pages_{workspace_id}")) == listed_ids
 
     # 2. The change sensor: an edit and a new page (incremental), a trashed and an unshared page
     #    (reconciliation, because search no longer returns them).
-    for sensor in (f"notion_changes_{WORKSPACE}", "notion_dead_letters"):
+    for sensor in (f"notion_changes_{workspace_id}", "notion_dead_letters"):
         started = deployment.cli("dagster", "sensor", "start", "-w", workspace_file, sensor)
         assert started.returncode == 0, started.stderr
-    wait_for(lambda: sensor_cursor(deployment, f"notion_changes_{WORKSPACE}"), timeout=180,
+    wait_for(lambda: sensor_cursor(deployment, f"notion_changes_{workspace_id}"), timeout=180,
              what="the change sensor's first tick")
 
     edited, trashed, unshared = (summary.id for summary in listed[:3])
-    before_edit = ledger.get_page(WORKSPACE, edited)
+    before_edit = ledger.get_page(workspace_id, edited)
     server.edit_block_text(_first_text_block(server, edited), "Deploys pause during the quarterly freeze.")
     added = server.add_page("Quarterly freeze", [])
     wait_for(
-        lambda: _is_indexed(ledger, added)
-        and ledger.get_page(WORKSPACE, edited).content_hash != before_edit.content_hash,
+        lambda: _is_indexed(ledger, workspace_id, added)
+        and ledger.get_page(workspace_id, edited).content_hash != before_edit.content_hash,
         timeout=600,
         what="the sensor to index the edited and the new page",
     )
     server.trash_page(trashed)
     server.unshare_page(unshared)
     wait_for(
-        lambda: all(_is_deleted(ledger, page_id) for page_id in (trashed, unshared)),
+        lambda: all(_is_deleted(ledger, workspace_id, page_id) for page_id in (trashed, unshared)),
         timeout=600,
         what="the sensor to remove the trashed and the unshared page",
     )
-    sensor_runs = deployment.wait_for_runs_done(job_name=f"notion_sync_pages_{WORKSPACE}", timeout=300)
+    sensor_runs = deployment.wait_for_runs_done(job_name=f"notion_sync_pages_{workspace_id}", timeout=300)
     assert all(run.status == SUCCESS for run in sensor_runs), deployment.log_tail()
     with deployment.instance() as instance:
-        partitions = set(instance.get_dynamic_partitions(f"notion_pages_{WORKSPACE}"))
+        partitions = set(instance.get_dynamic_partitions(f"notion_pages_{workspace_id}"))
     assert added in partitions
     assert trashed not in partitions
     assert unshared not in partitions
@@ -131,7 +136,7 @@ def run_scenario(deployment: DagsterDeployment, server: LocalNotionServer, setti
           }
         }
         """,
-        {"params": {"assetSelection": [{"path": ["notion", WORKSPACE, "pages"]}], "allPartitions": True}},
+        {"params": {"assetSelection": [{"path": ["notion", workspace_id, "pages"]}], "allPartitions": True}},
     )["launchPartitionBackfill"]
     assert launched_backfill["__typename"] == "LaunchBackfillSuccess", launched_backfill
     backfill_id = launched_backfill["backfillId"]
@@ -148,27 +153,27 @@ def run_scenario(deployment: DagsterDeployment, server: LocalNotionServer, setti
     server.fail_object(broken, 500)
     server.touch_page(broken)
     wait_for(
-        lambda: any(letter.page_id == broken for letter in ledger.list_dead_letters(WORKSPACE)),
+        lambda: any(letter.page_id == broken for letter in ledger.list_dead_letters(workspace_id)),
         timeout=600,
         what="the failed page in the dead-letter records",
     )
-    assert ledger.get_page(WORKSPACE, broken).status == PageStatus.FAILED
+    assert ledger.get_page(workspace_id, broken).status == PageStatus.FAILED
     server.heal_object(broken)
     listed_letters = deployment.cli("notion-pipeline", "dlq", "list")
     assert broken in listed_letters.stdout
     replayed = deployment.cli("notion-pipeline", "dlq", "replay")
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert ledger.list_dead_letters(WORKSPACE) == []
-    assert _is_indexed(ledger, broken)
+    assert ledger.list_dead_letters(workspace_id) == []
+    assert _is_indexed(ledger, workspace_id, broken)
 
     # Finally the index agrees with the ledger. Stop the sensors first so no run holds the
     # local Qdrant while the test reads it.
-    for sensor in (f"notion_changes_{WORKSPACE}", "notion_dead_letters"):
+    for sensor in (f"notion_changes_{workspace_id}", "notion_dead_letters"):
         deployment.cli("dagster", "sensor", "stop", "-w", workspace_file, sensor)
     _wait_until_idle(deployment)
     with QdrantStore.from_settings(settings, 384) as store:
-        counts = store.workspace_page_counts(WORKSPACE)
-    report = check_index(ledger.list_pages(WORKSPACE), counts)
+        counts = store.workspace_page_counts(workspace_id)
+    report = check_index(ledger.list_pages(workspace_id), counts)
     assert report.passed, report.describe()
     ledger.close()
 
@@ -180,13 +185,13 @@ def _first_text_block(server: LocalNotionServer, page_id: str) -> str:
     raise AssertionError(f"Page {page_id} has no paragraph to edit")
 
 
-def _is_indexed(ledger, page_id: str) -> bool:
-    record = ledger.get_page(WORKSPACE, page_id)
+def _is_indexed(ledger, workspace_id: str, page_id: str) -> bool:
+    record = ledger.get_page(workspace_id, page_id)
     return record is not None and record.status in (PageStatus.INDEXED, PageStatus.SKIPPED)
 
 
-def _is_deleted(ledger, page_id: str) -> bool:
-    record = ledger.get_page(WORKSPACE, page_id)
+def _is_deleted(ledger, workspace_id: str, page_id: str) -> bool:
+    record = ledger.get_page(workspace_id, page_id)
     return record is not None and record.status == PageStatus.DELETED
 
 

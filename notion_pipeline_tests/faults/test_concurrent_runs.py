@@ -27,7 +27,7 @@ from notion_pipeline_tests.faults.conftest import (
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-LISTED_MESSAGE = "Full sync of workspace default"
+LISTED_MESSAGE = "Reconciling workspace default"
 LOCK_WAIT_MESSAGE = "Waiting for another process to release Qdrant storage"
 RATE = 20.0
 BURST = 4
