@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -143,10 +144,22 @@ def dagster_deployment(
         wait_for(webserver_ready, timeout=240, what="the Dagster webserver")
         yield deployment
     finally:
+        # Each process runs in its own session, so signalling the group also stops the gRPC code
+        # servers and run workers it started, which would otherwise outlive the test.
         for process in deployment.processes:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in deployment.processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
+        time.sleep(2)
+        for process in deployment.processes:
+            _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
