@@ -59,8 +59,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-# backfill_policy and sensor owners are marked beta in Dagster 1.13; the warning repeats on every
-# load of the code location and says nothing actionable to users of this project.
+# backfill_policy and sensor owners are marked beta in Dagster 1.13. The warning repeats on every
+# load of the code location and gives users of this project nothing to act on.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 logging.getLogger("notion_pipeline").setLevel(logging.INFO)
 defs = build_definitions()

@@ -38,11 +38,11 @@ class RetryableError(NotionPipelineError):
 
 
 class NotionRateLimitedError(RetryableError):
-    """Notion answered 429 and the retry budget ran out before it stopped."""
+    """Notion returned 429 until the retry budget ran out."""
 
 
 class NotionUnavailableError(RetryableError):
-    """Notion answered 5xx, timed out or dropped the connection until the retry budget ran out."""
+    """Notion returned 5xx, timed out or dropped the connection until the retry budget ran out."""
 
 
 class NotionAuthError(ConfigurationError):

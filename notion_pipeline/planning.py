@@ -28,7 +28,7 @@ class PageRemoval:
 
 @dataclass
 class SyncPlan:
-    """What one sync will do to a workspace."""
+    """The pages one sync indexes and removes, and the partitions it adds and drops."""
 
     to_index: list[PageSummary] = field(default_factory=list)
     to_remove: list[PageRemoval] = field(default_factory=list)

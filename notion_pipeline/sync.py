@@ -206,8 +206,8 @@ class PageSyncer:
     def apply_batch(self, batch: Sequence[PreparedPage], *, force: bool = False) -> list[PageOutcome]:
         """Index several prepared pages, embedding all their new chunks in one model call.
 
-        Returns one outcome per page, in order. A page that fails is recorded as failed and the
-        others still index; if the shared embedding call fails, each page is embedded alone so
+        Returns one outcome per page, in order. A page that fails is recorded as failed, and the
+        others still index. If the shared embedding call fails, each page is embedded alone, so
         the failure stays with the page that caused it.
         """
         outcomes: dict[int, PageOutcome] = {}

@@ -88,7 +88,7 @@ def secret_run(private_redis: str, tmp_path_factory: pytest.TempPathFactory) -> 
     data_dir, dagster_home = root / "data", root / "dagster_home"
 
     with LocalNotionServer(workspace.root, token=NOTION_MARKER) as server:
-        # Every request for this page answers 500, so its sync fails for good after the retries.
+        # Every request for this page returns 500, so its sync fails for good after the retries.
         server.fail_object(workspace.page_ids[0], 500)
         env = sync_environment(data_dir, server, token=NOTION_MARKER, QDRANT_API_KEY=QDRANT_MARKER,
                                REDIS_URL=private_redis, NOTION_MAX_RETRY_SECONDS="2")

@@ -57,7 +57,7 @@ class SyncPagesConfig(dg.Config):
 
 
 class DeadLetterReplayConfig(dg.Config):
-    """Which dead-letter records to replay."""
+    """Selection of the dead-letter records to replay."""
 
     workspace_id: str | None = None
     """Replay only this workspace; all workspaces when empty."""
@@ -159,10 +159,13 @@ def build_sync_pages_job(settings: Settings, workspace_id: str) -> dg.JobDefinit
 
 def build_dlq_replay_job(settings: Settings) -> dg.JobDefinition:
     """Build the job that syncs again every page with an open dead-letter record."""
+    # A replay can span workspaces, so it joins a pool only for the local Qdrant, which every
+    # workspace shares; with a Qdrant server no single workspace pool fits.
+    replay_pool = None if settings.qdrant_url else pool_name(settings, settings.workspaces[0].id)
 
     @dg.op(
         name="replay_dead_letters",
-        pool=pool_name(settings, settings.workspaces[0].id) if not settings.qdrant_url else None,
+        pool=replay_pool,
         out={},
         description="Sync again the pages recorded in the dead-letter records; a page that "
         "syncs resolves its records.",
@@ -178,12 +181,12 @@ def build_dlq_replay_job(settings: Settings) -> dg.JobDefinition:
     ):
         services = SyncServices(notion, qdrant, ledger, embedding, progress_events)
         workspace_ids = [config.workspace_id] if config.workspace_id else [w.id for w in settings.workspaces]
-        wanted = set(config.page_ids)
+        requested_pages = set(config.page_ids)
         failures: list[dg.Failure] = []
         for workspace_id in workspace_ids:
             settings.workspace(workspace_id)
             letters = ledger.ledger().list_dead_letters(workspace_id)
-            page_ids = sorted({letter.page_id for letter in letters if not wanted or letter.page_id in wanted})
+            page_ids = sorted({letter.page_id for letter in letters if not requested_pages or letter.page_id in requested_pages})
             context.log.info(
                 "Replaying %d pages with open dead-letter records in workspace %s", len(page_ids), workspace_id
             )

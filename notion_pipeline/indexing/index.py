@@ -86,7 +86,7 @@ def plan_points(
 
 @dataclass
 class PagePlan:
-    """What indexing one page will write: the points it needs, and which of them must be embedded."""
+    """The writes that indexing one page needs: its planned points, and those still to embed."""
 
     document: RenderedDocument
     planned: list[_PlannedPoint]

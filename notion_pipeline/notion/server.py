@@ -230,7 +230,7 @@ class LocalNotionServer:
     # Mutations: ids may be given with or without dashes; ``when`` defaults to now
 
     def fail_object(self, object_id: str, status: int = 500) -> None:
-        """Answer every request that names ``object_id`` in its path with ``status``, until healed."""
+        """Fail every request that names ``object_id`` in its path with ``status``, until healed."""
         if status not in _INJECTED_ERRORS and status != 502:
             raise ValueError(f"Unsupported injected status {status}; use one of 429, 500, 502, 503, 504.")
         self._failing_objects[_id(object_id).replace("-", "")] = status

@@ -229,7 +229,7 @@ def build_hostile_workspace(root: Path, *, full_size: bool = False) -> HostileWo
     shared_block = paragraph("shared-block", "A block id that two pages use.")
     simple("duplicate_block_id_a", blocks=[shared_block])
     simple("duplicate_block_id_b", blocks=[shared_block])
-    # Its block list always answers 500, so the page fails for good inside the job run and the
+    # Its block list always returns 500, so the page fails for good inside the job run and the
     # dead-letter path is exercised.
     failing = writer.page("children_always_fail", page("children_always_fail"), [paragraph("caf", "Never served.")])
     writer.workspace.injections.append(lambda server: server.fail_object(failing, 500))

@@ -99,7 +99,7 @@ def test_sensor_tick_without_changes_makes_one_request(pipeline: Pipeline):
     assert pipeline.server.request_count() == 1
 
 
-def test_sensor_requests_one_batch_for_edit_and_new_page(pipeline: Pipeline):
+def test_sensor_batches_edit_and_new_page(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     cursor = pipeline.tick(None).cursor
     edited = pipeline.workspace.top_level_page_ids[0]
@@ -149,8 +149,8 @@ def test_sensor_run_reembeds_only_the_edit(pipeline: Pipeline):
 
 def test_sensor_reconciliation_removes_unshared_page(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
-    gone = pipeline.workspace.top_level_page_ids[1]
-    pipeline.server.unshare_page(gone)
+    unshared = pipeline.workspace.top_level_page_ids[1]
+    pipeline.server.unshare_page(unshared)
 
     # No cursor: the first tick requests a run that lists the whole workspace and reconciles it.
     [request] = pipeline.tick(None).run_requests
@@ -159,8 +159,8 @@ def test_sensor_reconciliation_removes_unshared_page(pipeline: Pipeline):
 
     assert result.success
     assert materialized_pages(result) == []
-    assert pipeline.open_ledger().get_page(WORKSPACE, gone).status == PageStatus.DELETED
-    assert pipeline.point_counts().get(gone, 0) == 0
+    assert pipeline.open_ledger().get_page(WORKSPACE, unshared).status == PageStatus.DELETED
+    assert pipeline.point_counts().get(unshared, 0) == 0
 
 
 def test_failed_page_reaches_dead_letters_and_replays(pipeline: Pipeline):

@@ -1,8 +1,9 @@
 """Every path a user takes, through the real Dagster daemon and webserver on the embedded instance.
 
-`dagster job launch` of the full sync; the change sensor picking up an edit, a new page, a trashed
-page and an unshared page; a backfill of all partitions launched through the webserver's GraphQL
-API; and a page that fails for good reaching the dead-letter records, then replayed.
+The scenario launches the full sync with `dagster job launch`. The change sensor then picks up an
+edit, a new page, a trashed page and an unshared page. A backfill of all partitions is launched
+through the webserver's GraphQL API. Last, a page that fails for good reaches the dead-letter
+records and is replayed.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def run_scenario(
     assert ledger.list_dead_letters(workspace_id) == []
     assert _is_indexed(ledger, workspace_id, broken)
 
-    # Finally the index agrees with the ledger. Stop the sensors first so no run holds the
+    # Finally the index agrees with the ledger. Stop the sensors first so no run has the
     # local Qdrant while the test reads it.
     for sensor in (f"notion_changes_{workspace_id}", "notion_dead_letters"):
         deployment.cli("dagster", "sensor", "stop", "-w", workspace_file, sensor)
