@@ -54,7 +54,7 @@ class Settings:
     embedding_model: str | None = None
     embedding_device: str = "cpu"
     embedding_batch_size: int = 32
-    embedding_batch_pages: int = 8
+    embedding_batch_chunks: int = 256
     chunk_max_tokens: int = 200
     chunk_overlap_tokens: int = 24
     notion_requests_per_second: float = 3.0
@@ -136,9 +136,9 @@ class Settings:
             ),
             "embedding_batch_size": _int(env, pipeline, "EMBEDDING_BATCH_SIZE",
                                          "embedding_batch_size", settings.embedding_batch_size),
-            "embedding_batch_pages": _int(env, pipeline, "EMBEDDING_BATCH_PAGES",
-                                          "embedding_batch_pages",
-                                          settings.embedding_batch_pages),
+            "embedding_batch_chunks": _int(env, pipeline, "EMBEDDING_BATCH_CHUNKS",
+                                           "embedding_batch_chunks",
+                                           settings.embedding_batch_chunks),
             "chunk_max_tokens": _int(env, pipeline, "CHUNK_MAX_TOKENS", "chunk_max_tokens",
                                      settings.chunk_max_tokens),
             "chunk_overlap_tokens": _int(env, pipeline, "CHUNK_OVERLAP_TOKENS",
@@ -209,7 +209,7 @@ def _read_config_file(path: Path) -> dict:
 PIPELINE_FILE_KEYS = frozenset(
     {
         "automation_enabled", "backfill_pages_per_run", "chunk_max_tokens",
-        "chunk_overlap_tokens", "data_dir", "embedding_batch_pages", "embedding_batch_size",
+        "chunk_overlap_tokens", "data_dir", "embedding_batch_chunks", "embedding_batch_size",
         "embedding_device", "embedding_model", "fetch_workers", "full_sync_cron",
         "index_check_cron", "mongodb_database", "mongodb_uri", "notion_burst",
         "notion_max_retry_seconds", "notion_requests_per_second", "notion_timeout_seconds",

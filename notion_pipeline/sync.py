@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,7 +25,7 @@ from notion_pipeline.errors import (
     RetryableError,
     ServiceUnavailableError,
 )
-from notion_pipeline.indexing.chunking import Chunker
+from notion_pipeline.indexing.chunking import Chunk, Chunker
 from notion_pipeline.indexing.embedding import Embedder
 from notion_pipeline.indexing.index import (
     IndexResult,
@@ -33,7 +33,8 @@ from notion_pipeline.indexing.index import (
     apply_index,
     delete_page_points,
     embed_plans,
-    plan_index,
+    index_version,
+    plan_page,
 )
 from notion_pipeline.indexing.store import QdrantStore
 from notion_pipeline.ledger import Ledger, PageRecord, PageStatus
@@ -47,6 +48,12 @@ logger = logging.getLogger(__name__)
 
 OutcomeStatus = Literal["indexed", "unchanged", "removed", "failed"]
 MAX_ERROR_LENGTH = 2000
+# Chunks embedded per model call. The model sorts a call's texts by length and pads each batch
+# to its longest text, so calls of a few hundred chunks waste far less work on padding than
+# calls of one small page each.
+DEFAULT_BATCH_CHUNKS = 256
+# Pages per group at most, so unchanged pages (which add no chunks) still report progress.
+MAX_BATCH_PAGES = 64
 
 
 @dataclass
@@ -100,6 +107,30 @@ class PreparedPage:
     gone_reason: str | None = None
     error: Exception | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _PendingPage:
+    """One page of a group on its way through planning, embedding and writing."""
+
+    prepared: PreparedPage
+    previous: PageRecord | None
+    chunks: list[Chunk] | None = None
+    unchanged_chunk_count: int | None = None
+    plan: PagePlan | None = None
+    outcome: PageOutcome | None = None
+
+    @property
+    def needs_plan(self) -> bool:
+        return self.outcome is None and self.prepared.document is not None and (
+            self.chunks is not None or self.unchanged_chunk_count is not None
+        )
+
+    @property
+    def title(self) -> str:
+        if self.prepared.document is not None:
+            return self.prepared.document.title
+        return self.previous.title if self.previous is not None else ""
 
 
 @dataclass
@@ -178,98 +209,146 @@ class PageSyncer:
         return self.apply(self.prepare(page_id), force=force)
 
     def prepare(self, page_id: str) -> PreparedPage:
-        """Fetch and render one page without touching Qdrant or the ledger.
-
-        Safe to call from a fetching thread while another thread indexes earlier pages. Errors
-        that concern this page only are returned inside the result; systemic ones are raised.
-        """
-        try:
-            fetched = fetch_page(self.client, page_id)
-        except PageGoneError as gone:
-            return PreparedPage(page_id, gone_reason=gone.reason)
-        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-            if is_systemic(error):
-                raise
-            return PreparedPage(page_id, error=error)
-        try:
-            document = render_page(fetched, self.workspace_id)
-        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-            if is_systemic(error):
-                raise
-            return PreparedPage(page_id, error=error)
-        return PreparedPage(page_id, document=document, warnings=list(fetched.warnings))
+        """Fetch and render one page without touching Qdrant or the ledger."""
+        return prepare_page(self.client, self.workspace_id, page_id)
 
     def apply(self, prepared: PreparedPage, *, force: bool = False) -> PageOutcome:
         """Index a prepared page (or remove it, or record its failure) and update the ledger."""
         return self.apply_batch([prepared], force=force)[0]
 
     def apply_batch(self, batch: Sequence[PreparedPage], *, force: bool = False) -> list[PageOutcome]:
-        """Index several prepared pages, embedding all their new chunks in one model call.
+        """Index several prepared pages and return one outcome per page, in order."""
+        return list(self.sync_pages(batch, force=force))
 
-        Returns one outcome per page, in order. A page that fails is recorded as failed, and the
-        others still index. If the shared embedding call fails, each page is embedded alone, so
-        the failure stays with the page that caused it.
+    def sync_pages(
+        self,
+        prepared_pages: Iterable[PreparedPage],
+        *,
+        force: bool = False,
+        batch_chunks: int = DEFAULT_BATCH_CHUNKS,
+    ) -> Iterator[PageOutcome]:
+        """Index prepared pages in batches, yielding one outcome per page, in input order.
+
+        Pages are grouped until their chunks reach ``batch_chunks`` (or the group holds
+        ``MAX_BATCH_PAGES`` pages). A group's stored points are read with one Qdrant query and
+        its new chunks are embedded in one model call, run in a background thread while the
+        previous group is written to Qdrant and the ledger. A page that fails is recorded as
+        failed and the others still index. If a shared embedding call fails, each page of the
+        group is embedded alone, so the failure stays with the page that caused it.
         """
-        outcomes: dict[int, PageOutcome] = {}
-        planned: list[tuple[int, PreparedPage, PagePlan]] = []
-        for position, prepared in enumerate(batch):
-            previous = self.ledger.get_page(self.workspace_id, prepared.page_id)
-            if prepared.gone_reason is not None:
-                outcomes[position] = self.remove_page(prepared.page_id, prepared.gone_reason)
-            elif prepared.error is not None or prepared.document is None:
-                error = prepared.error or RuntimeError("the page was not fetched")
-                outcomes[position] = self._fail(
-                    prepared.page_id, error, title=previous.title if previous else ""
-                )
-            else:
-                try:
-                    plan = self._plan(prepared.document, previous, force=force)
-                except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-                    outcomes[position] = self._fail(prepared.page_id, error, title=prepared.document.title)
-                else:
-                    planned.append((position, prepared, plan))
+        version = index_version(self.chunker, self.embedder)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding") as embedding_thread:
+            in_flight: tuple[list[_PendingPage], Future[list[list[list[float]]]]] | None = None
+            for group in self._groups(prepared_pages, force=force, batch_chunks=batch_chunks):
+                self._plan_group(group, version)
+                plans = [pending.plan for pending in group if pending.plan is not None]
+                embedding = embedding_thread.submit(embed_plans, plans, self.embedder)
+                if in_flight is not None:
+                    yield from self._write_group(*in_flight)
+                in_flight = (group, embedding)
+            if in_flight is not None:
+                yield from self._write_group(*in_flight)
 
+    def _groups(
+        self, prepared_pages: Iterable[PreparedPage], *, force: bool, batch_chunks: int
+    ) -> Iterator[list[_PendingPage]]:
+        """Read each page's ledger record, chunk the changed pages and group them by chunk count."""
+        group: list[_PendingPage] = []
+        group_chunks = 0
+        for prepared in prepared_pages:
+            pending = _PendingPage(prepared, self.ledger.get_page(self.workspace_id, prepared.page_id))
+            document = prepared.document
+            if prepared.gone_reason is None and prepared.error is None and document is not None:
+                previous = pending.previous
+                if (
+                    not force
+                    and previous is not None
+                    and previous.status in (PageStatus.INDEXED, PageStatus.SKIPPED)
+                    and previous.content_hash == document.content_hash
+                ):
+                    pending.unchanged_chunk_count = previous.chunk_count
+                else:
+                    try:
+                        pending.chunks = self.chunker.chunk(document)
+                    except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+                        pending.outcome = self._fail(prepared.page_id, error, title=document.title)
+                    else:
+                        group_chunks += len(pending.chunks)
+            group.append(pending)
+            if group_chunks >= batch_chunks or len(group) >= MAX_BATCH_PAGES:
+                yield group
+                group, group_chunks = [], 0
+        if group:
+            yield group
+
+    def _plan_group(self, group: list[_PendingPage], version: str) -> None:
+        """Read the group's stored points with one query and plan each page's writes."""
+        to_plan = [pending for pending in group if pending.needs_plan]
+        if not to_plan:
+            return
         try:
-            vectors: list[list[list[float]]] | None = embed_plans([plan for _, _, plan in planned], self.embedder)
+            existing = self.store.points_of_pages(
+                self.workspace_id, [pending.prepared.page_id for pending in to_plan]
+            )
+        except Exception as error:  # noqa: BLE001 - recorded on every page of the group below
+            for pending in to_plan:
+                pending.outcome = self._fail(pending.prepared.page_id, error, title=pending.title)
+            return
+        for pending in to_plan:
+            document = pending.prepared.document
+            assert document is not None
+            points = existing[pending.prepared.page_id]
+            try:
+                if pending.chunks is None and len(points) != pending.unchanged_chunk_count:
+                    # The points no longer match the ledger (an interrupted write, a manual
+                    # delete), so the page is diffed against Qdrant instead of trusting its hash.
+                    logger.warning(
+                        "Page %s has %d points but the ledger records %d chunks; re-indexing it",
+                        document.page_id, len(points), pending.unchanged_chunk_count,
+                    )
+                    pending.chunks = self.chunker.chunk(document)
+                pending.plan = plan_page(document, pending.chunks, points, version=version)
+            except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+                pending.outcome = self._fail(document.page_id, error, title=document.title)
+
+    def _write_group(
+        self, group: list[_PendingPage], embedding: Future[list[list[list[float]]]]
+    ) -> Iterator[PageOutcome]:
+        """Write a planned group once its vectors are ready, yielding each page's outcome."""
+        try:
+            vectors: list[list[list[float]]] | None = embedding.result()
         except Exception:  # noqa: BLE001 - retried page by page below to find the page at fault
+            planned = sum(1 for pending in group if pending.plan is not None)
             logger.warning(
-                "Embedding %d pages together failed; embedding them one at a time", len(planned), exc_info=True
+                "Embedding %d pages together failed; embedding them one at a time", planned, exc_info=True
             )
             vectors = None
+        planned_index = 0
+        for pending in group:
+            if pending.outcome is None:
+                pending.outcome = self._write_page(pending, vectors, planned_index)
+            if pending.plan is not None:
+                planned_index += 1
+            yield pending.outcome
 
-        for index, (position, prepared, plan) in enumerate(planned):
-            try:
-                if vectors is None:
-                    page_vectors = self.embedder.embed(plan.texts_to_embed) if plan.new_points else []
-                else:
-                    page_vectors = vectors[index]
-                result = apply_index(plan, page_vectors, store=self.store)
-            except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
-                outcomes[position] = self._fail(prepared.page_id, error, title=plan.document.title)
-                continue
-            outcomes[position] = self._record_indexed(prepared, plan.document, result)
-        return [outcomes[position] for position in range(len(batch))]
-
-    def _plan(self, document: RenderedDocument, previous: PageRecord | None, *, force: bool) -> PagePlan:
-        previous_hash = None
-        if not force and previous is not None and previous.status in (PageStatus.INDEXED, PageStatus.SKIPPED):
-            previous_hash = previous.content_hash
-        plan = plan_index(
-            document,
-            chunker=self.chunker,
-            embedder=self.embedder,
-            store=self.store,
-            previous_content_hash=previous_hash,
-        )
-        if plan.skipped is not None and previous is not None and plan.skipped.chunks_total != previous.chunk_count:
-            # The points no longer match the ledger (an interrupted write, a manual delete), so
-            # the page is diffed against Qdrant instead of trusting its content hash.
-            logger.warning(
-                "Page %s has %d points but the ledger records %d chunks; re-indexing it",
-                document.page_id, plan.skipped.chunks_total, previous.chunk_count,
-            )
-            plan = plan_index(document, chunker=self.chunker, embedder=self.embedder, store=self.store)
-        return plan
+    def _write_page(
+        self, pending: _PendingPage, vectors: list[list[list[float]]] | None, planned_index: int
+    ) -> PageOutcome:
+        prepared, plan = pending.prepared, pending.plan
+        if prepared.gone_reason is not None:
+            return self.remove_page(prepared.page_id, prepared.gone_reason)
+        if plan is None:
+            error = prepared.error or RuntimeError("the page was not fetched")
+            return self._fail(prepared.page_id, error, title=pending.title)
+        try:
+            if vectors is None:
+                page_vectors = self.embedder.embed(plan.texts_to_embed) if plan.new_points else []
+            else:
+                page_vectors = vectors[planned_index]
+            result = apply_index(plan, page_vectors, store=self.store)
+        except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+            return self._fail(prepared.page_id, error, title=plan.document.title)
+        return self._record_indexed(prepared, plan.document, result)
 
     def _record_indexed(self, prepared: PreparedPage, document: RenderedDocument, result: IndexResult) -> PageOutcome:
         self.ledger.record_indexed(
@@ -310,34 +389,6 @@ class PageSyncer:
             points_deleted=deleted,
         )
 
-    def prepare_ahead(self, page_ids: Sequence[str], *, workers: int, ahead: int) -> Iterator[PreparedPage]:
-        """Yield prepared pages in order while ``workers`` threads fetch up to ``ahead`` pages ahead.
-
-        Fetching waits on Notion (latency and the rate limit) while indexing waits on the CPU, so
-        overlapping them brings a sync close to the slower of the two instead of their sum.
-        """
-        if workers < 1 or len(page_ids) <= 1:
-            for page_id in page_ids:
-                yield self.prepare(page_id)
-            return
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notion-fetch") as pool:
-            pending: deque[Future[PreparedPage]] = deque()
-            remaining = iter(page_ids)
-            for page_id in remaining:
-                pending.append(pool.submit(self.prepare, page_id))
-                if len(pending) >= ahead:
-                    break
-            try:
-                while pending:
-                    prepared = pending.popleft().result()
-                    next_id = next(remaining, None)
-                    if next_id is not None:
-                        pending.append(pool.submit(self.prepare, next_id))
-                    yield prepared
-            finally:
-                for future in pending:
-                    future.cancel()
-
     def _fail(self, page_id: str, error: Exception, *, title: str) -> PageOutcome:
         if is_systemic(error):
             raise error
@@ -353,6 +404,85 @@ class PageSyncer:
             error=message,
             retryable=isinstance(error, RetryableError),
         )
+
+
+def prepare_page(client: NotionClient, workspace_id: str, page_id: str) -> PreparedPage:
+    """Fetch and render one page without touching Qdrant or the ledger.
+
+    Safe to call from fetching threads while another thread indexes earlier pages. Errors that
+    concern this page only are returned inside the result; systemic ones are raised.
+    """
+    try:
+        fetched = fetch_page(client, page_id)
+    except PageGoneError as gone:
+        return PreparedPage(page_id, gone_reason=gone.reason)
+    except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+        if is_systemic(error):
+            raise
+        return PreparedPage(page_id, error=error)
+    try:
+        document = render_page(fetched, workspace_id)
+    except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others
+        if is_systemic(error):
+            raise
+        return PreparedPage(page_id, error=error)
+    return PreparedPage(page_id, document=document, warnings=list(fetched.warnings))
+
+
+class PagePrefetcher:
+    """Prepare pages in worker threads, up to ``ahead`` pages ahead of the reader, from the start.
+
+    Fetching waits on Notion (latency and the rate limit) while indexing waits on the CPU, so
+    overlapping them brings a sync close to the slower of the two instead of their sum. Fetching
+    begins when the prefetcher is built, so it also overlaps whatever the caller does before
+    reading, such as loading the embedding model. Use it as a context manager; iterating yields
+    the prepared pages in the order of ``page_ids``.
+    """
+
+    def __init__(
+        self,
+        prepare: Callable[[str], PreparedPage],
+        page_ids: Sequence[str],
+        *,
+        workers: int,
+        ahead: int,
+    ) -> None:
+        self._prepare = prepare
+        self._remaining = iter(page_ids)
+        self._pending: deque[Future[PreparedPage]] = deque()
+        self._pool: ThreadPoolExecutor | None = None
+        if workers >= 1 and len(page_ids) > 1:
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notion-fetch")
+            for page_id in self._remaining:
+                self._pending.append(self._pool.submit(prepare, page_id))
+                if len(self._pending) >= max(ahead, 1):
+                    break
+
+    def __iter__(self) -> Iterator[PreparedPage]:
+        if self._pool is None:
+            for page_id in self._remaining:
+                yield self._prepare(page_id)
+            return
+        while self._pending:
+            prepared = self._pending.popleft().result()
+            next_id = next(self._remaining, None)
+            if next_id is not None:
+                self._pending.append(self._pool.submit(self._prepare, next_id))
+            yield prepared
+
+    def close(self) -> None:
+        """Cancel the fetches not yet started and wait for the running ones."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> PagePrefetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _describe(error: BaseException) -> str:

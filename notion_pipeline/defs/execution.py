@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 
 import dagster as dg
 
@@ -29,7 +30,7 @@ from notion_pipeline.ledger import SyncSummary
 from notion_pipeline.notion.listing import list_pages
 from notion_pipeline.planning import PageRemoval, plan_full_sync
 from notion_pipeline.settings import Settings
-from notion_pipeline.sync import PageOutcome, PageSyncer, PreparedPage, SyncCounts
+from notion_pipeline.sync import PageOutcome, PagePrefetcher, PageSyncer, SyncCounts, prepare_page
 
 PROGRESS_EVERY_PAGES = 10
 
@@ -76,10 +77,10 @@ def run_page_sync(
     """
     log = context.log
     run_id = context.run_id
+    page_ids = list(dict.fromkeys(page_ids))
     counts = counts or SyncCounts()
     counts.total += len(page_ids) + len(removals)
     events = services.progress_events.events()
-    syncer = services.syncer(workspace_id)
     asset_key = page_asset_key(workspace_id)
     started_at = datetime.now(timezone.utc)
     events.sync_started(workspace_id, run_id, kind, counts.total)
@@ -100,17 +101,26 @@ def run_page_sync(
             log.info("Progress for workspace %s: %d of %d pages done", workspace_id, counts.done, counts.total)
             events.progress(workspace_id, run_id, counts.done, counts.total)
 
-    for removal in removals:
-        outcome = syncer.remove_page(removal.page_id, removal.reason)
-        removed_ids.append(removal.page_id)
-        account(outcome)
-
     settings = Settings.load()
-    prepared_pages = syncer.prepare_ahead(
-        page_ids, workers=settings.fetch_workers, ahead=max(settings.prefetch_pages, 1)
-    )
-    for batch in _group(prepared_pages, settings.embedding_batch_pages):
-        for outcome in syncer.apply_batch(batch, force=force):
+    # The model loads in the background while the first pages are fetched.
+    services.embedding.preload()
+    client = services.notion.client(workspace_id)
+    with PagePrefetcher(
+        partial(prepare_page, client, workspace_id),
+        page_ids,
+        workers=settings.fetch_workers,
+        ahead=settings.prefetch_pages,
+    ) as prepared_pages:
+        syncer = services.syncer(workspace_id)
+        for removal in removals:
+            outcome = syncer.remove_page(removal.page_id, removal.reason)
+            removed_ids.append(removal.page_id)
+            account(outcome)
+
+        outcomes = syncer.sync_pages(
+            prepared_pages, force=force, batch_chunks=settings.embedding_batch_chunks
+        )
+        for outcome in outcomes:
             if outcome.status == "removed":
                 removed_ids.append(outcome.page_id)
             elif outcome.status in ("indexed", "unchanged"):
@@ -184,6 +194,8 @@ def reconcile_workspace(
     New and edited pages are indexed, pages that are gone (deleted, trashed, unshared) lose their
     points and partitions. With ``force`` every listed page is diffed against Qdrant.
     """
+    # The model loads in the background while the workspace is listed.
+    services.embedding.preload()
     listed = list(list_pages(services.notion.client(workspace_id)))
     records = {record.page_id: record for record in services.ledger.ledger().list_pages(workspace_id)}
     partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))
@@ -214,15 +226,3 @@ def reconcile_workspace(
         force=force,
         counts=SyncCounts(total=len(plan.unchanged), unchanged=len(plan.unchanged)) if not force else None,
     )
-
-
-def _group(items: Iterator[PreparedPage], size: int) -> Iterator[list[PreparedPage]]:
-    """Yield consecutive groups of at most ``size`` items from an iterator, without reading ahead."""
-    group: list[PreparedPage] = []
-    for item in items:
-        group.append(item)
-        if len(group) >= max(size, 1):
-            yield group
-            group = []
-    if group:
-        yield group

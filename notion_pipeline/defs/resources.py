@@ -6,6 +6,9 @@ no token or connection string ever lands in a run's config, tags or event log.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import dagster as dg
 from pydantic import PrivateAttr
 
@@ -17,6 +20,8 @@ from notion_pipeline.ledger import Ledger, open_ledger
 from notion_pipeline.notion.client import NotionClient
 from notion_pipeline.notion.redis_ratelimit import build_rate_limiter
 from notion_pipeline.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class NotionResource(dg.ConfigurableResource):
@@ -72,6 +77,21 @@ class EmbeddingResource(dg.ConfigurableResource):
 
     def embedder(self) -> Embedder:
         return Embedder.from_settings(Settings.load())
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread and return at once.
+
+        A later ``embedder()`` call waits for that load instead of starting another. If the
+        background load fails, ``embedder()`` loads again and raises the error where the run
+        can report it.
+        """
+        threading.Thread(target=self._load_quietly, name="embedding-model-load", daemon=True).start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self.embedder()
+        except Exception:  # noqa: BLE001 - embedder() raises the same error in the run's own thread
+            logger.debug("Loading the embedding model in the background failed", exc_info=True)
 
     def chunker(self) -> Chunker:
         return Chunker.from_settings(Settings.load(), self.embedder())

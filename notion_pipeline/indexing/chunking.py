@@ -8,6 +8,7 @@ embedding model's own tokenizer, on the final text including its context line.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -88,7 +89,11 @@ class Chunker:
                 "CHUNK_MAX_TOKENS %d exceeds the %d word pieces model %s reads; using %d",
                 max_tokens, embedder.max_tokens, embedder.model_id, limit,
             )
-        return cls(embedder.tokenizer, limit, min(overlap_tokens, limit // 2 - 1))
+        # The chunker gets its own copy of the tokenizer: a fast tokenizer's padding and
+        # truncation settings are shared state, and the model may encode in another thread
+        # while pages are chunked.
+        tokenizer = copy.deepcopy(embedder.tokenizer)
+        return cls(tokenizer, limit, min(overlap_tokens, limit // 2 - 1))
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> Chunker:

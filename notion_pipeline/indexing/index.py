@@ -42,8 +42,9 @@ class _PlannedPoint:
     payload: dict[str, Any]
 
 
-def index_version(chunker: Chunker, embedder: Embedder, sparse: SparseEncoder) -> str:
+def index_version(chunker: Chunker, embedder: Embedder, sparse: SparseEncoder | None = None) -> str:
     """Return the version that point ids depend on: a change re-embeds every chunk."""
+    sparse = sparse or _DEFAULT_SPARSE_ENCODER
     return f"{chunker.version}|{embedder.version}|{sparse.version}"
 
 
@@ -109,21 +110,34 @@ def plan_index(
     sparse: SparseEncoder | None = None,
 ) -> PagePlan:
     """Chunk a page and compare its point ids with Qdrant, without writing anything."""
-    sparse = sparse or _DEFAULT_SPARSE_ENCODER
-    workspace_id, page_id = document.workspace_id, document.page_id
+    existing = store.page_points(document.workspace_id, document.page_id)
+    unchanged = previous_content_hash == document.content_hash and bool(existing)
+    return plan_page(
+        document,
+        None if unchanged else chunker.chunk(document),
+        existing,
+        version=index_version(chunker, embedder, sparse),
+    )
+
+
+def plan_page(
+    document: RenderedDocument,
+    chunks: list[Chunk] | None,
+    existing: dict[str, dict[str, Any]],
+    *,
+    version: str,
+) -> PagePlan:
+    """Compare a page's chunks with its stored points (``existing``), reading nothing.
+
+    ``chunks`` is None when the page's content is known to be unchanged since it was last
+    indexed: the plan then keeps every existing point and embeds nothing.
+    """
     content_hash = document.content_hash
-
-    if previous_content_hash == content_hash:
-        existing_count = store.count(workspace_id, page_id)
-        if existing_count > 0:
-            skipped = IndexResult(
-                existing_count, 0, existing_count, 0, 0, skipped=True, content_hash=content_hash
-            )
-            return PagePlan(document, [], {}, [], skipped=skipped)
-
-    chunks = chunker.chunk(document)
-    planned = plan_points(document, chunks, index_version(chunker, embedder, sparse))
-    existing = store.page_points(workspace_id, page_id)
+    if chunks is None:
+        kept = len(existing)
+        skipped = IndexResult(kept, 0, kept, 0, 0, skipped=True, content_hash=content_hash)
+        return PagePlan(document, [], existing, [], skipped=skipped)
+    planned = plan_points(document, chunks, version)
     new_points = [point for point in planned if point.id not in existing]
     return PagePlan(document, planned, existing, new_points)
 

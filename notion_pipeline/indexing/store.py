@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -191,9 +192,31 @@ class QdrantStore:
 
     def page_points(self, workspace_id: str, page_id: str) -> dict[str, dict[str, Any]]:
         """Return the payload of every point of one page, keyed by point id."""
-        points: dict[str, dict[str, Any]] = {}
-        for record in self._scroll(_page_filter(workspace_id, page_id), with_payload=True):
-            points[str(record.id)] = record.payload or {}
+        return self.points_of_pages(workspace_id, [page_id])[page_id]
+
+    def points_of_pages(
+        self, workspace_id: str, page_ids: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Return the payload of every point of several pages, keyed by page id, then point id.
+
+        One filtered scroll serves all the pages. In local mode every filtered read scans the
+        whole collection, so reading a batch of pages at once instead of one page at a time
+        keeps a large sync from slowing down as the collection grows.
+        """
+        points: dict[str, dict[str, dict[str, Any]]] = {page_id: {} for page_id in page_ids}
+        if not points:
+            return points
+        selector = models.Filter(
+            must=[
+                models.FieldCondition(key="workspace_id", match=models.MatchValue(value=workspace_id)),
+                models.FieldCondition(key="page_id", match=models.MatchAny(any=list(points))),
+            ]
+        )
+        for record in self._scroll(selector, with_payload=True):
+            payload = record.payload or {}
+            page_points = points.get(str(payload.get("page_id")))
+            if page_points is not None:
+                page_points[str(record.id)] = payload
         return points
 
     def count(self, workspace_id: str, page_id: str | None = None) -> int:
