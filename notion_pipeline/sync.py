@@ -41,6 +41,7 @@ from notion_pipeline.ledger import Ledger, PageRecord, PageStatus
 from notion_pipeline.notion.blocks import fetch_page
 from notion_pipeline.notion.client import NotionClient
 from notion_pipeline.notion.document import RenderedDocument
+from notion_pipeline.notion.models import PageObject
 from notion_pipeline.notion.render import render_page
 from notion_pipeline.redaction import redact
 
@@ -406,14 +407,17 @@ class PageSyncer:
         )
 
 
-def prepare_page(client: NotionClient, workspace_id: str, page_id: str) -> PreparedPage:
+def prepare_page(
+    client: NotionClient, workspace_id: str, page_id: str, *, listed: PageObject | None = None
+) -> PreparedPage:
     """Fetch and render one page without touching Qdrant or the ledger.
 
-    Safe to call from fetching threads while another thread indexes earlier pages. Errors that
-    concern this page only are returned inside the result; systemic ones are raised.
+    ``listed`` is the page object from a listing, which saves one request. Safe to call from
+    fetching threads while another thread indexes earlier pages. Errors that concern this page
+    only are returned inside the result; systemic ones are raised.
     """
     try:
-        fetched = fetch_page(client, page_id)
+        fetched = fetch_page(client, page_id, page=listed)
     except PageGoneError as gone:
         return PreparedPage(page_id, gone_reason=gone.reason)
     except Exception as error:  # noqa: BLE001 - one page's failure must not stop the others

@@ -6,10 +6,9 @@ sync summary in the ledger and, when pages failed, one ``dg.Failure`` that names
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
 
 import dagster as dg
 
@@ -28,9 +27,17 @@ from notion_pipeline.defs.resources import (
 )
 from notion_pipeline.ledger import SyncSummary
 from notion_pipeline.notion.listing import list_pages
+from notion_pipeline.notion.models import PageObject
 from notion_pipeline.planning import PageRemoval, plan_full_sync
 from notion_pipeline.settings import Settings
-from notion_pipeline.sync import PageOutcome, PagePrefetcher, PageSyncer, SyncCounts, prepare_page
+from notion_pipeline.sync import (
+    PageOutcome,
+    PagePrefetcher,
+    PageSyncer,
+    PreparedPage,
+    SyncCounts,
+    prepare_page,
+)
 
 PROGRESS_EVERY_PAGES = 10
 
@@ -68,8 +75,12 @@ def run_page_sync(
     kind: str,
     force: bool = False,
     counts: SyncCounts | None = None,
+    listed: Mapping[str, PageObject] | None = None,
 ) -> Iterator[dg.AssetMaterialization]:
     """Sync ``page_ids`` and remove ``removals``, yielding one materialization per synced page.
+
+    ``listed`` holds page objects a listing returned, by page id; those pages are fetched
+    without retrieving the page object again.
 
     One failing page never stops the others. Pages removed here also lose their partition.
     Raises ``dg.Failure`` at the end when any page failed. The failure allows retries only when
@@ -105,8 +116,13 @@ def run_page_sync(
     # The model loads in the background while the first pages are fetched.
     services.embedding.preload()
     client = services.notion.client(workspace_id)
+    listed = listed or {}
+
+    def prepare(page_id: str) -> PreparedPage:
+        return prepare_page(client, workspace_id, page_id, listed=listed.get(page_id))
+
     with PagePrefetcher(
-        partial(prepare_page, client, workspace_id),
+        prepare,
         page_ids,
         workers=settings.fetch_workers,
         ahead=settings.prefetch_pages,
@@ -225,4 +241,5 @@ def reconcile_workspace(
         kind=kind,
         force=force,
         counts=SyncCounts(total=len(plan.unchanged), unchanged=len(plan.unchanged)) if not force else None,
+        listed={summary.id: summary.page for summary in listed if summary.page is not None},
     )

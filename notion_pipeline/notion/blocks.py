@@ -37,10 +37,20 @@ class FetchedPage:
 
 
 def fetch_page(
-    client: NotionClient, page_id: str, *, max_depth: int = 30, max_blocks: int = 50_000
+    client: NotionClient,
+    page_id: str,
+    *,
+    page: PageObject | None = None,
+    max_depth: int = 30,
+    max_blocks: int = 50_000,
 ) -> FetchedPage:
-    """Fetch a page and its block tree; raise ``PageGoneError`` if it is trashed or gone."""
-    page = parse_page(client.retrieve_page(page_id))
+    """Fetch a page and its block tree; raise ``PageGoneError`` if it is trashed or gone.
+
+    ``page`` is the page object a listing already returned. Passing it saves the request that
+    retrieves the page, a third of the requests of a typical page under Notion's rate limit.
+    """
+    if page is None or page.id != page_id:
+        page = parse_page(client.retrieve_page(page_id))
     if page.in_trash:
         raise PageGoneError(page_id, "in trash")
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from notion_pipeline.notion.client import DEFAULT_PAGE_SIZE, NotionClient
-from notion_pipeline.notion.models import MalformedObjectError, parse_page, parse_rich_text, plain_text
+from notion_pipeline.notion.models import (
+    MalformedObjectError,
+    PageObject,
+    parse_page,
+    parse_rich_text,
+    plain_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,8 @@ class PageSummary:
     title: str
     parent_type: str
     data_source_id: str | None
+    page: PageObject | None = field(default=None, compare=False, repr=False)
+    """The whole page object the listing returned, so fetching the page needs no request for it."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ def _summarize(raw: Any) -> PageSummary | None:
         title=page.title,
         parent_type=page.parent_type,
         data_source_id=page.data_source_id,
+        page=page,
     )
 
 

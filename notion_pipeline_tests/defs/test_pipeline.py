@@ -45,6 +45,16 @@ def test_full_sync_indexes_every_listed_page(pipeline: Pipeline):
     assert report.passed, report.describe()
 
 
+def test_full_sync_fetches_blocks_without_retrieving_listed_pages_again(pipeline: Pipeline):
+    pipeline.server.reset_request_log()
+
+    assert pipeline.run_job("notion_full_sync").success
+
+    # The listing's page objects are used as they are: each page costs only block requests.
+    assert pipeline.server.request_count("/v1/pages") == 0
+    assert pipeline.server.request_count("/v1/blocks") >= len(listed_page_ids(pipeline))
+
+
 def test_second_full_sync_fetches_and_embeds_nothing(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     counts_before = pipeline.point_counts()

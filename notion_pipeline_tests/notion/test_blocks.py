@@ -9,6 +9,7 @@ from notion_pipeline.notion.blocks import fetch_page
 from notion_pipeline.notion.client import NotionClient, NotionNotFoundError
 from notion_pipeline.notion.faults import FaultSettings
 from notion_pipeline.notion.generator import generate_workspace
+from notion_pipeline.notion.listing import list_pages
 from notion_pipeline.notion.ratelimit import TokenBucket
 from notion_pipeline.notion.render import render_page
 from notion_pipeline.notion.server import LocalNotionServer
@@ -103,6 +104,20 @@ def test_child_page_not_descended(notion_server, client):
     fetched = fetch_page(client, parent)
     assert [block.type for block in fetched.blocks] == ["paragraph", "child_page"]
     assert notion_server.request_count("/v1/blocks") == 1
+
+
+def test_page_from_a_listing_is_not_retrieved_again(notion_server, client):
+    page_id = notion_server.add_page("Listed", paragraphs(3))
+    [listed] = [summary for summary in list_pages(client) if summary.id == page_id]
+    notion_server.reset_request_log()
+
+    fetched = fetch_page(client, page_id, page=listed.page)
+
+    assert fetched.page == listed.page
+    assert len(fetched.blocks) == 3
+    assert notion_server.request_count("/v1/pages") == 0
+    assert notion_server.request_count("/v1/blocks") == 1
+    assert fetch_page(client, page_id).page == listed.page
 
 
 def test_trashed_page_raises_page_gone(notion_server, client):
