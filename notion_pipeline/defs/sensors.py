@@ -104,15 +104,14 @@ def build_change_sensor(
         description=(
             f"Poll Notion search for pages of workspace `{workspace_id}` edited since the cursor "
             "and request batched sync runs for new, edited and trashed pages. A tick with nothing "
-            "changed makes one Notion request. Every reconciliation interval it requests a run "
-            "that lists the whole workspace, to catch deleted and unshared pages, which search no "
-            "longer returns."
+            "changed makes one Notion request. Every reconciliation interval it requests, instead, "
+            "one run that lists the whole workspace and syncs it, to catch deleted and unshared "
+            "pages, which search no longer returns."
         ),
     )
     def change_sensor(context: dg.SensorEvaluationContext, notion: NotionResource, ledger: LedgerResource):
         cursor = ChangeCursor.parse(context.cursor)
         now = time.time()
-        run_requests: list[dg.RunRequest] = []
 
         if cursor.watermark is None:
             # First tick: one reconciliation run indexes whatever is missing, and edits from now
@@ -126,8 +125,13 @@ def build_change_sensor(
         if now - cursor.last_reconciled >= settings.reconcile_interval_seconds:
             # Search no longer returns deleted and unshared pages, so only a full listing finds
             # them. It runs as a job, because listing a large workspace outlasts a sensor tick.
-            run_requests.append(reconcile_run_request(settings, workspace_id, now))
+            # That run also syncs every new and edited page, so this tick lists nothing itself,
+            # and the watermark stays where it is: the next tick finds those pages in the ledger.
             cursor.last_reconciled = now
+            context.log.info("Workspace %s: reconciliation due, requesting a reconciliation run", workspace_id)
+            return dg.SensorResult(
+                run_requests=[reconcile_run_request(settings, workspace_id, now)], cursor=cursor.dump()
+            )
 
         page_ledger = ledger.ledger()
         since = listing_cutoff(cursor.watermark, settings.sensor_overlap_seconds)
@@ -153,7 +157,7 @@ def build_change_sensor(
             dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(workspace_id), partition_keys=batch)
             for batch in batched(new_partitions, PARTITION_BATCH_SIZE)
         ]
-        run_requests.extend(build_run_requests(settings, workspace_id, plan))
+        run_requests = build_run_requests(settings, workspace_id, plan)
         context.log.info(
             "Workspace %s: %d pages edited since %s, %d to index, %d to remove, %d unchanged, "
             "%d runs requested",

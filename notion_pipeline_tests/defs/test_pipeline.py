@@ -173,6 +173,36 @@ def test_sensor_reconciliation_removes_unshared_page(pipeline: Pipeline):
     assert pipeline.point_counts().get(unshared, 0) == 0
 
 
+def test_periodic_reconciliation_tick_requests_one_run_that_syncs_every_change(pipeline: Pipeline):
+    assert pipeline.run_job("notion_full_sync").success
+    cursor = json.loads(pipeline.tick(None).cursor)
+    edited, trashed = pipeline.workspace.top_level_page_ids[:2]
+    pipeline.server.edit_block_text(first_paragraph_id(pipeline, edited), "Expense reports are due on the 3rd.")
+    pipeline.server.trash_page(trashed)
+    added = pipeline.server.add_page("Expense policy", [])
+    cursor["last_reconciled"] = 0.0
+    pipeline.server.reset_request_log()
+
+    tick = pipeline.tick(json.dumps(cursor))
+
+    # The reconciliation run lists everything, so the tick itself makes no request.
+    assert pipeline.server.request_count() == 0
+    [request] = tick.run_requests
+    config = request.run_config["ops"][sync_pages_op_name(WORKSPACE)]["config"]
+    assert config["reconcile"] is True
+    next_cursor = json.loads(tick.cursor)
+    assert next_cursor["watermark"] == cursor["watermark"]
+    assert next_cursor["last_reconciled"] > 0
+
+    result = pipeline.run_job(f"notion_sync_pages_{WORKSPACE}", request.run_config)
+
+    assert result.success
+    assert sorted(materialized_pages(result)) == sorted([edited, added])
+    ledger = pipeline.open_ledger()
+    assert ledger.get_page(WORKSPACE, trashed).status == PageStatus.DELETED
+    assert pipeline.point_counts().get(trashed, 0) == 0
+
+
 def test_failed_page_reaches_dead_letters_and_replays(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     broken = pipeline.workspace.top_level_page_ids[2]
