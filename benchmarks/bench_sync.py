@@ -38,6 +38,7 @@ from notion_pipeline.notion import builders  # noqa: E402
 from notion_pipeline.notion.client import NotionClient  # noqa: E402
 from notion_pipeline.notion.faults import FaultSettings  # noqa: E402
 from notion_pipeline.notion.generator import generate_workspace  # noqa: E402
+from notion_pipeline.notion.listing import list_pages  # noqa: E402
 from notion_pipeline.notion.server import LocalNotionServer  # noqa: E402
 from notion_pipeline.settings import Settings  # noqa: E402
 
@@ -165,6 +166,9 @@ def run_main_workspace(args, work, report, server, client, embedder, chunker) ->
         prepared = prepare_workspace(client, chunker)
     report.prepare_seconds = fetch_watch.seconds
     report.prepare_requests = prep_window.tally.total
+    with RequestWindow(server) as listing_window:
+        sum(1 for _ in list_pages(client))
+    report.listing_requests = listing_window.tally.total
     logger.info("Timing the embedding floor over %d chunks", prepared.chunk_count)
     report.floor = measure_embedding_floor(embedder, prepared.chunk_texts)
 

@@ -32,6 +32,7 @@ _CLEARED_PREFIXES = (
     "NOTION_", "QDRANT_", "MONGODB_", "REDIS_", "DAGSTER_", "EMBEDDING_", "SENSOR_",
     "RECONCILE_", "BACKFILL_", "CHUNK_",
 )
+_RECONCILING_LINE = re.compile(r"Reconciling workspace \S+: (\d+) pages listed, (\d+) to index")
 _FINISHED_LINE = re.compile(
     r"Finished syncing workspace \S+ in ([\d.]+) s: (\d+) indexed, (\d+) unchanged, (\d+) removed, "
     r"(\d+) failed, (\d+) chunks embedded"
@@ -48,10 +49,14 @@ class SyncCountsFromLog:
     removed: int = 0
     failed: int = 0
     chunks_embedded: int = 0
+    listed_to_index: int = 0
+    """Pages a reconciliation's listing sent to be fetched (new, edited or synced within their edit's minute)."""
 
     @classmethod
     def parse(cls, log_text: str) -> SyncCountsFromLog:
         counts = cls()
+        for match in _RECONCILING_LINE.finditer(log_text):
+            counts.listed_to_index += int(match.group(2))
         for match in _FINISHED_LINE.finditer(log_text):
             counts.sync_seconds += float(match.group(1))
             counts.indexed += int(match.group(2))

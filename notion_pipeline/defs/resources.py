@@ -75,6 +75,8 @@ class LedgerResource(dg.ConfigurableResource):
 class EmbeddingResource(dg.ConfigurableResource):
     """The sentence-transformers model and the chunker built on its tokenizer, loaded once per process."""
 
+    _loader: threading.Thread | None = PrivateAttr(default=None)
+
     def embedder(self) -> Embedder:
         return Embedder.from_settings(Settings.load())
 
@@ -85,7 +87,11 @@ class EmbeddingResource(dg.ConfigurableResource):
         background load fails, ``embedder()`` loads again and raises the error where the run
         can report it.
         """
-        threading.Thread(target=self._load_quietly, name="embedding-model-load", daemon=True).start()
+        if self._loader is None:
+            self._loader = threading.Thread(
+                target=self._load_quietly, name="embedding-model-load", daemon=True
+            )
+            self._loader.start()
 
     def _load_quietly(self) -> None:
         try:
