@@ -116,14 +116,14 @@ class Report:
         return requests, chunks, seconds
 
     def requests_per_page(self) -> float:
-        """Requests to fetch one page from its id: the page object and its block tree, on average."""
+        """Return the average requests to fetch one page from its id: the page object and its blocks."""
         return (self.prepare_requests - self.listing_requests) / max(1, self.pages)
 
     def same_minute_refetches(self) -> int:
-        """Pages the reconciliation run fetched again although the change run had synced them.
+        """Count the pages the reconciliation run fetched again after the change run synced them.
 
-        Notion reports ``last_edited_time`` to the minute, so a page synced within the minute of
-        its edit could have been edited again unseen; the next listing fetches it once more.
+        Notion reports ``last_edited_time`` to the minute. A page synced within the minute of its
+        edit could have been edited again unseen, so the next listing fetches it once more.
         """
         return sum(run.counts.listed_to_index for run in self.reconcile_runs)
 

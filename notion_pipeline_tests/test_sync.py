@@ -93,7 +93,7 @@ def all_points(store: QdrantStore) -> dict[str, dict]:
     return {str(record.id): record.payload for record in records}
 
 
-def test_grouped_sync_writes_the_same_points_as_one_page_at_a_time(
+def test_grouped_sync_matches_single_page_sync(
     tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)
@@ -114,8 +114,8 @@ def test_grouped_sync_writes_the_same_points_as_one_page_at_a_time(
         assert grouped_points.keys() == single_points.keys()
         assert grouped_points == single_points
         # Several pages share each model call, and no call exceeds one group.
-        most_chunks_of_one_page = max(outcome.result.chunks_total for outcome in outcomes)
-        assert max(grouped_embedder.calls) > most_chunks_of_one_page
+        max_page_chunks = max(outcome.result.chunks_total for outcome in outcomes)
+        assert max(grouped_embedder.calls) > max_page_chunks
         assert len(grouped_embedder.calls) < len(page_ids)
         for page_id, outcome in zip(page_ids, outcomes, strict=True):
             record = grouped.ledger.get_page(WORKSPACE, page_id)
@@ -126,7 +126,7 @@ def test_grouped_sync_writes_the_same_points_as_one_page_at_a_time(
         close_syncer(single)
 
 
-def test_a_second_grouped_sync_embeds_nothing_and_keeps_every_point(
+def test_grouped_resync_embeds_nothing(
     tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)
@@ -150,7 +150,7 @@ def test_a_second_grouped_sync_embeds_nothing_and_keeps_every_point(
         close_syncer(syncer)
 
 
-def test_a_page_missing_its_points_is_reindexed_although_its_hash_matches(
+def test_grouped_sync_reindexes_page_missing_points(
     tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:6]
@@ -169,7 +169,7 @@ def test_a_page_missing_its_points_is_reindexed_although_its_hash_matches(
         close_syncer(syncer)
 
 
-def test_failed_and_gone_pages_keep_their_place_and_the_group_still_indexes(
+def test_grouped_sync_isolates_failed_and_gone_pages(
     tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:8]
@@ -195,7 +195,7 @@ def test_failed_and_gone_pages_keep_their_place_and_the_group_still_indexes(
         close_syncer(syncer)
 
 
-def test_a_failing_shared_embedding_call_fails_only_the_page_at_fault(
+def test_grouped_embedding_failure_fails_one_page(
     tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:6]
@@ -219,7 +219,7 @@ def test_a_failing_shared_embedding_call_fails_only_the_page_at_fault(
         close_syncer(syncer)
 
 
-def test_chunking_while_the_model_embeds_in_another_thread_is_safe(model: Embedder) -> None:
+def test_chunker_tokenizer_safe_beside_embedding(model: Embedder) -> None:
     chunker = Chunker.for_embedder(model, max_tokens=200, overlap_tokens=24)
     assert chunker.tokenizer is not model.tokenizer
     texts = [f"Paragraph {index}: " + "the release checklist and the rota " * (index % 40 + 1) for index in range(96)]
@@ -239,7 +239,7 @@ def test_chunking_while_the_model_embeds_in_another_thread_is_safe(model: Embedd
         assert got == pytest.approx(expected, abs=1e-4)
 
 
-def test_prefetcher_starts_fetching_before_it_is_read_and_keeps_order(
+def test_prefetcher_fetches_early_in_order(
     client: NotionClient, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:10]
@@ -277,7 +277,7 @@ def test_prefetcher_stops_fetching_when_closed_early(
     assert len(started) <= 4
 
 
-def test_preloading_a_missing_model_fails_in_the_run_not_in_the_background(
+def test_preload_missing_model_raises_in_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("EMBEDDING_MODEL", str(tmp_path / "no-such-model"))
@@ -287,7 +287,7 @@ def test_preloading_a_missing_model_fails_in_the_run_not_in_the_background(
         resource.embedder()
 
 
-def test_preloaded_model_is_the_one_the_run_uses(model: Embedder) -> None:
+def test_preload_shares_model_with_run(model: Embedder) -> None:
     resource = EmbeddingResource()
     resource.preload()
     assert resource.embedder().model is model.model

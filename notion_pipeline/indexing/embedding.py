@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import os
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,4 +138,28 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        release_freed_memory()
         return vectors.tolist()
+
+
+def release_freed_memory() -> None:
+    """Return the C heap's freed pages to the operating system, where the C library allows it.
+
+    Each model call allocates tensors sized by its longest text. glibc keeps the freed blocks, so
+    without trimming, a long sync's resident memory grows with the number of pages embedded. On C
+    libraries without ``malloc_trim`` (macOS, musl) this does nothing.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        return libc.malloc_trim
+    except (OSError, AttributeError):
+        return None

@@ -134,8 +134,10 @@ def plan_page(
     """
     content_hash = document.content_hash
     if chunks is None:
-        kept = len(existing)
-        skipped = IndexResult(kept, 0, kept, 0, 0, skipped=True, content_hash=content_hash)
+        point_count = len(existing)
+        skipped = IndexResult(
+            point_count, 0, point_count, 0, 0, skipped=True, content_hash=content_hash
+        )
         return PagePlan(document, [], existing, [], skipped=skipped)
     planned = plan_points(document, chunks, version)
     new_points = [point for point in planned if point.id not in existing]

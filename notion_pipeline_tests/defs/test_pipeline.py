@@ -45,7 +45,7 @@ def test_full_sync_indexes_every_listed_page(pipeline: Pipeline):
     assert report.passed, report.describe()
 
 
-def test_full_sync_fetches_blocks_without_retrieving_listed_pages_again(pipeline: Pipeline):
+def test_full_sync_skips_page_retrieval(pipeline: Pipeline):
     pipeline.server.reset_request_log()
 
     assert pipeline.run_job("notion_full_sync").success
@@ -173,7 +173,7 @@ def test_sensor_reconciliation_removes_unshared_page(pipeline: Pipeline):
     assert pipeline.point_counts().get(unshared, 0) == 0
 
 
-def test_periodic_reconciliation_tick_requests_one_run_that_syncs_every_change(pipeline: Pipeline):
+def test_reconciliation_tick_requests_one_run(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     cursor = json.loads(pipeline.tick(None).cursor)
     edited, trashed = pipeline.workspace.top_level_page_ids[:2]

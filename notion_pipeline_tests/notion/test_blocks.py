@@ -106,7 +106,7 @@ def test_child_page_not_descended(notion_server, client):
     assert notion_server.request_count("/v1/blocks") == 1
 
 
-def test_page_from_a_listing_is_not_retrieved_again(notion_server, client):
+def test_fetch_page_reuses_listed_page(notion_server, client):
     page_id = notion_server.add_page("Listed", paragraphs(3))
     [listed] = [summary for summary in list_pages(client) if summary.id == page_id]
     notion_server.reset_request_log()
