@@ -132,8 +132,8 @@ class Report:
         assert change is not None and reconcile is not None
         edited, added, trashed = (len(self.edits.get(kind, [])) for kind in ("edited", "added", "trashed"))
         write("### Incremental sync\n\n")
-        write(f"Edits: one paragraph in {edited} pages, {added} pages added ({self.new_page_chunks} chunks), "
-              f"{trashed} pages trashed. The change tick lists pages edited since its cursor with one "
+        write(f"Edits: one paragraph in {_pages(edited)}, {_pages(added)} added ({self.new_page_chunks} chunks), "
+              f"{_pages(trashed)} trashed. The change tick lists pages edited since its cursor with one "
               "search. Search leaves out trashed pages, so they are found by the next reconciliation "
               "(every RECONCILE_INTERVAL_SECONDS, forced here by resetting the cursor's last "
               "reconciliation): that tick requests one run, which lists the whole workspace "
@@ -241,6 +241,10 @@ class Report:
         write("### Targets\n\n| target | expected | measured | met |\n|---|---|---|---|\n")
         for name, expected, measured, met in rows:
             write(f"| {name} | {expected} | {measured} | {'met' if met else '**missed**'} |\n")
+
+
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
 
 
 def profile_summary(path: Path) -> str:
