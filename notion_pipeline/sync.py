@@ -230,7 +230,7 @@ class PageSyncer:
     ) -> Iterator[PageOutcome]:
         """Index prepared pages in batches, yielding one outcome per page, in input order.
 
-        Pages are grouped until their chunks reach ``batch_chunks`` (or the group holds
+        Pages are grouped until their chunks reach ``batch_chunks`` (or the group contains
         ``MAX_BATCH_PAGES`` pages). A group's stored points are read with one Qdrant query and
         its new chunks are embedded in one model call, run in a background thread while the
         previous group is written to Qdrant and the ledger. A page that fails is recorded as

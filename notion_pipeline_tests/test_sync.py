@@ -6,7 +6,7 @@ Every test runs the real model, Qdrant local mode, a SQLite ledger and the local
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,21 +66,27 @@ def client(server: LocalNotionServer) -> Iterator[NotionClient]:
     notion.close()
 
 
-def open_syncer(tmp_path: Path, name: str, client: NotionClient, embedder: Embedder) -> PageSyncer:
-    store = QdrantStore.open_local(tmp_path / name / "qdrant", "chunks", embedder.dimension)
-    return PageSyncer(
-        workspace_id=WORKSPACE,
-        client=client,
-        ledger=SqliteLedger(tmp_path / name / "ledger.sqlite3"),
-        store=store,
-        embedder=embedder,
-        chunker=Chunker.for_embedder(embedder, max_tokens=200, overlap_tokens=24),
-    )
+@pytest.fixture
+def open_syncer(tmp_path: Path, client: NotionClient) -> Iterator[Callable[[str, Embedder], PageSyncer]]:
+    """Return a factory of syncers with their own collection and ledger, closed after the test."""
+    opened: list[PageSyncer] = []
 
+    def open_one(name: str, embedder: Embedder) -> PageSyncer:
+        syncer = PageSyncer(
+            workspace_id=WORKSPACE,
+            client=client,
+            ledger=SqliteLedger(tmp_path / name / "ledger.sqlite3"),
+            store=QdrantStore.open_local(tmp_path / name / "qdrant", "chunks", embedder.dimension),
+            embedder=embedder,
+            chunker=Chunker.for_embedder(embedder, max_tokens=200, overlap_tokens=24),
+        )
+        opened.append(syncer)
+        return syncer
 
-def close_syncer(syncer: PageSyncer) -> None:
-    syncer.store.close()
-    syncer.ledger.close()
+    yield open_one
+    for syncer in opened:
+        syncer.store.close()
+        syncer.ledger.close()
 
 
 def live_page_ids(workspace: GeneratedWorkspace) -> list[str]:
@@ -93,130 +99,111 @@ def all_points(store: QdrantStore) -> dict[str, dict]:
     return {str(record.id): record.payload for record in records}
 
 
-def test_grouped_sync_matches_single_page_sync(
-    tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
-) -> None:
+def test_grouped_sync_matches_single_page_sync(open_syncer, model: Embedder, workspace: GeneratedWorkspace) -> None:
     page_ids = live_page_ids(workspace)
     grouped_embedder = RecordingEmbedder(model)
-    grouped = open_syncer(tmp_path, "grouped", client, grouped_embedder)
-    single = open_syncer(tmp_path, "single", client, model)
-    try:
-        prepared = [grouped.prepare(page_id) for page_id in page_ids]
-        outcomes = list(grouped.sync_pages(prepared, batch_chunks=40))
-        singles = [single.sync_page(page_id) for page_id in page_ids]
+    grouped = open_syncer("grouped", grouped_embedder)
+    single = open_syncer("single", model)
 
-        assert [outcome.page_id for outcome in outcomes] == page_ids
-        assert {outcome.status for outcome in outcomes} == {"indexed"}
-        assert [outcome.result.chunks_total for outcome in outcomes] == [
-            outcome.result.chunks_total for outcome in singles
-        ]
-        grouped_points, single_points = all_points(grouped.store), all_points(single.store)
-        assert grouped_points.keys() == single_points.keys()
-        assert grouped_points == single_points
-        # Several pages share each model call, and no call exceeds one group.
-        max_page_chunks = max(outcome.result.chunks_total for outcome in outcomes)
-        assert max(grouped_embedder.calls) > max_page_chunks
-        assert len(grouped_embedder.calls) < len(page_ids)
-        for page_id, outcome in zip(page_ids, outcomes, strict=True):
-            record = grouped.ledger.get_page(WORKSPACE, page_id)
-            assert record is not None and record.status == PageStatus.INDEXED
-            assert record.chunk_count == outcome.result.chunks_total
-    finally:
-        close_syncer(grouped)
-        close_syncer(single)
+    prepared = [grouped.prepare(page_id) for page_id in page_ids]
+    outcomes = list(grouped.sync_pages(prepared, batch_chunks=40))
+    singles = [single.sync_page(page_id) for page_id in page_ids]
+
+    assert [outcome.page_id for outcome in outcomes] == page_ids
+    assert {outcome.status for outcome in outcomes} == {"indexed"}
+    assert [outcome.result.chunks_total for outcome in outcomes] == [
+        outcome.result.chunks_total for outcome in singles
+    ]
+    grouped_points, single_points = all_points(grouped.store), all_points(single.store)
+    assert grouped_points.keys() == single_points.keys()
+    assert grouped_points == single_points
+    # Several pages share a model call, so there are fewer calls than pages.
+    max_page_chunks = max(outcome.result.chunks_total for outcome in outcomes)
+    assert max(grouped_embedder.calls) > max_page_chunks
+    assert len(grouped_embedder.calls) < len(page_ids)
+    for page_id, outcome in zip(page_ids, outcomes, strict=True):
+        record = grouped.ledger.get_page(WORKSPACE, page_id)
+        assert record is not None
+        assert record.status == PageStatus.INDEXED
+        assert record.chunk_count == outcome.result.chunks_total
 
 
-def test_grouped_resync_embeds_nothing(
-    tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
-) -> None:
+def test_grouped_resync_embeds_nothing(open_syncer, model: Embedder, workspace: GeneratedWorkspace) -> None:
     page_ids = live_page_ids(workspace)
     embedder = RecordingEmbedder(model)
-    syncer = open_syncer(tmp_path, "twice", client, embedder)
-    try:
-        list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids], batch_chunks=64))
-        before = all_points(syncer.store)
-        embedder.calls.clear()
+    syncer = open_syncer("twice", embedder)
+    list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids], batch_chunks=64))
+    before = all_points(syncer.store)
+    embedder.calls.clear()
 
-        unchanged = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
-        assert {outcome.status for outcome in unchanged} == {"unchanged"}
-        assert sum(embedder.calls) == 0
+    unchanged = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
+    assert {outcome.status for outcome in unchanged} == {"unchanged"}
+    assert sum(embedder.calls) == 0
 
-        forced = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids], force=True))
-        assert {outcome.status for outcome in forced} == {"indexed"}
-        assert sum(outcome.result.embedded for outcome in forced) == 0
-        assert sum(outcome.result.reused for outcome in forced) == len(before)
-        assert all_points(syncer.store) == before
-    finally:
-        close_syncer(syncer)
+    forced = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids], force=True))
+    assert {outcome.status for outcome in forced} == {"indexed"}
+    assert sum(outcome.result.embedded for outcome in forced) == 0
+    assert sum(outcome.result.reused for outcome in forced) == len(before)
+    assert all_points(syncer.store) == before
 
 
 def test_grouped_sync_reindexes_page_missing_points(
-    tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
+    open_syncer, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:6]
-    syncer = open_syncer(tmp_path, "missing", client, model)
-    try:
-        first = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
-        syncer.store.delete_page(WORKSPACE, page_ids[2])
+    syncer = open_syncer("missing", model)
+    first = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
+    syncer.store.delete_page(WORKSPACE, page_ids[2])
 
-        again = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
-        assert [outcome.status for outcome in again] == [
-            "unchanged", "unchanged", "indexed", "unchanged", "unchanged", "unchanged"
-        ]
-        assert again[2].result.embedded == first[2].result.chunks_total
-        assert syncer.store.count(WORKSPACE, page_ids[2]) == first[2].result.chunks_total
-    finally:
-        close_syncer(syncer)
+    again = list(syncer.sync_pages([syncer.prepare(page_id) for page_id in page_ids]))
+
+    assert [outcome.status for outcome in again] == [
+        "unchanged", "unchanged", "indexed", "unchanged", "unchanged", "unchanged"
+    ]
+    assert again[2].result.embedded == first[2].result.chunks_total
+    assert syncer.store.count(WORKSPACE, page_ids[2]) == first[2].result.chunks_total
 
 
 def test_grouped_sync_isolates_failed_and_gone_pages(
-    tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
+    open_syncer, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:8]
-    syncer = open_syncer(tmp_path, "mixed", client, model)
-    try:
-        list(syncer.sync_pages([syncer.prepare(page_ids[5])]))
-        prepared = [syncer.prepare(page_id) for page_id in page_ids]
-        prepared[2] = PreparedPage(page_ids[2], error=ValueError("block abc has no 'type' key"))
-        prepared[5] = PreparedPage(page_ids[5], gone_reason="in trash")
+    syncer = open_syncer("mixed", model)
+    list(syncer.sync_pages([syncer.prepare(page_ids[5])]))
+    prepared = [syncer.prepare(page_id) for page_id in page_ids]
+    prepared[2] = PreparedPage(page_ids[2], error=ValueError("block abc has no 'type' key"))
+    prepared[5] = PreparedPage(page_ids[5], gone_reason="in trash")
 
-        outcomes = list(syncer.sync_pages(prepared, batch_chunks=1000))
+    outcomes = list(syncer.sync_pages(prepared, batch_chunks=1000))
 
-        assert [outcome.page_id for outcome in outcomes] == page_ids
-        assert [outcome.status for outcome in outcomes] == [
-            "indexed", "indexed", "failed", "indexed", "indexed", "removed", "indexed", "indexed"
-        ]
-        assert "block abc has no 'type' key" in (outcomes[2].error or "")
-        assert syncer.ledger.get_page(WORKSPACE, page_ids[2]).status == PageStatus.FAILED
-        assert syncer.ledger.get_page(WORKSPACE, page_ids[5]).status == PageStatus.DELETED
-        assert syncer.store.count(WORKSPACE, page_ids[5]) == 0
-        assert outcomes[5].points_deleted > 0
-    finally:
-        close_syncer(syncer)
+    assert [outcome.page_id for outcome in outcomes] == page_ids
+    assert [outcome.status for outcome in outcomes] == [
+        "indexed", "indexed", "failed", "indexed", "indexed", "removed", "indexed", "indexed"
+    ]
+    assert "block abc has no 'type' key" in (outcomes[2].error or "")
+    assert syncer.ledger.get_page(WORKSPACE, page_ids[2]).status == PageStatus.FAILED
+    assert syncer.ledger.get_page(WORKSPACE, page_ids[5]).status == PageStatus.DELETED
+    assert syncer.store.count(WORKSPACE, page_ids[5]) == 0
+    assert outcomes[5].points_deleted > 0
 
 
 def test_grouped_embedding_failure_fails_one_page(
-    tmp_path: Path, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
+    open_syncer, client: NotionClient, model: Embedder, workspace: GeneratedWorkspace
 ) -> None:
     page_ids = live_page_ids(workspace)[:6]
-    probe = open_syncer(tmp_path, "probe", client, model)
-    try:
-        prepared = [probe.prepare(page_id) for page_id in page_ids]
-    finally:
-        close_syncer(probe)
+    prepared = [prepare_page(client, WORKSPACE, page_id) for page_id in page_ids]
     bad_title = prepared[3].document.title
-    embedder = RecordingEmbedder(model, fail_on=bad_title)
-    syncer = open_syncer(tmp_path, "fallback", client, embedder)
-    try:
-        outcomes = list(syncer.sync_pages(prepared, batch_chunks=1000))
-        assert [outcome.status for outcome in outcomes] == [
-            "indexed", "indexed", "indexed", "failed", "indexed", "indexed"
-        ]
-        assert bad_title in (outcomes[3].error or "")
-        assert syncer.store.count(WORKSPACE, page_ids[3]) == 0
-        assert all(syncer.store.count(WORKSPACE, page_ids[index]) > 0 for index in (0, 1, 2, 4, 5))
-    finally:
-        close_syncer(syncer)
+    syncer = open_syncer("fallback", RecordingEmbedder(model, fail_on=bad_title))
+
+    outcomes = list(syncer.sync_pages(prepared, batch_chunks=1000))
+
+    assert [outcome.status for outcome in outcomes] == [
+        "indexed", "indexed", "indexed", "failed", "indexed", "indexed"
+    ]
+    assert bad_title in (outcomes[3].error or "")
+    assert syncer.store.count(WORKSPACE, page_ids[3]) == 0
+    for index in (0, 1, 2, 4, 5):
+        assert syncer.store.count(WORKSPACE, page_ids[index]) > 0
 
 
 def test_chunker_tokenizer_safe_beside_embedding(model: Embedder) -> None:

@@ -100,26 +100,6 @@ class PagePlan:
         return [point.chunk.text for point in self.new_points]
 
 
-def plan_index(
-    document: RenderedDocument,
-    *,
-    chunker: Chunker,
-    embedder: Embedder,
-    store: QdrantStore,
-    previous_content_hash: str | None = None,
-    sparse: SparseEncoder | None = None,
-) -> PagePlan:
-    """Chunk a page and compare its point ids with Qdrant, without writing anything."""
-    existing = store.page_points(document.workspace_id, document.page_id)
-    unchanged = previous_content_hash == document.content_hash and bool(existing)
-    return plan_page(
-        document,
-        None if unchanged else chunker.chunk(document),
-        existing,
-        version=index_version(chunker, embedder, sparse),
-    )
-
-
 def plan_page(
     document: RenderedDocument,
     chunks: list[Chunk] | None,
@@ -220,13 +200,13 @@ def index_document(
     only then are the points that no longer belong to the page deleted, so a search during
     indexing sees either the old or the new content of every chunk.
     """
-    plan = plan_index(
+    existing = store.page_points(document.workspace_id, document.page_id)
+    unchanged = previous_content_hash == document.content_hash and bool(existing)
+    plan = plan_page(
         document,
-        chunker=chunker,
-        embedder=embedder,
-        store=store,
-        previous_content_hash=previous_content_hash,
-        sparse=sparse,
+        None if unchanged else chunker.chunk(document),
+        existing,
+        version=index_version(chunker, embedder, sparse),
     )
     vectors = embedder.embed(plan.texts_to_embed) if plan.new_points else []
     return apply_index(plan, vectors, store=store, sparse=sparse)
