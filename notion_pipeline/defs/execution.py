@@ -112,41 +112,44 @@ def run_page_sync(
             log.info("Progress for workspace %s: %d of %d pages done", workspace_id, counts.done, counts.total)
             events.progress(workspace_id, run_id, counts.done, counts.total)
 
-    settings = Settings.load()
-    # The model loads in the background while the first pages are fetched.
-    services.embedding.preload()
-    client = services.notion.client(workspace_id)
-    listed = listed or {}
+    # A run with nothing to sync (an empty dead-letter replay, a reconciliation that found no
+    # change) still records and publishes its start and end, but never loads the model.
+    if page_ids or removals:
+        settings = Settings.load()
+        # The model loads in the background while the first pages are fetched.
+        services.embedding.preload()
+        client = services.notion.client(workspace_id)
+        listed = listed or {}
 
-    def prepare(page_id: str) -> PreparedPage:
-        return prepare_page(client, workspace_id, page_id, listed=listed.get(page_id))
+        def prepare(page_id: str) -> PreparedPage:
+            return prepare_page(client, workspace_id, page_id, listed=listed.get(page_id))
 
-    with PagePrefetcher(
-        prepare,
-        page_ids,
-        workers=settings.fetch_workers,
-        ahead=settings.prefetch_pages,
-    ) as prepared_pages:
-        syncer = services.syncer(workspace_id)
-        for removal in removals:
-            outcome = syncer.remove_page(removal.page_id, removal.reason)
-            removed_ids.append(removal.page_id)
-            account(outcome)
+        with PagePrefetcher(
+            prepare,
+            page_ids,
+            workers=settings.fetch_workers,
+            ahead=settings.prefetch_pages,
+        ) as prepared_pages:
+            syncer = services.syncer(workspace_id)
+            for removal in removals:
+                outcome = syncer.remove_page(removal.page_id, removal.reason)
+                removed_ids.append(removal.page_id)
+                account(outcome)
 
-        outcomes = syncer.sync_pages(
-            prepared_pages, force=force, batch_chunks=settings.embedding_batch_chunks
-        )
-        for outcome in outcomes:
-            if outcome.status == "removed":
-                removed_ids.append(outcome.page_id)
-            elif outcome.status in ("indexed", "unchanged"):
-                yield dg.AssetMaterialization(
-                    asset_key=asset_key,
-                    partition=outcome.page_id,
-                    description=outcome.title or None,
-                    metadata=outcome.metadata(),
-                )
-            account(outcome)
+            outcomes = syncer.sync_pages(
+                prepared_pages, force=force, batch_chunks=settings.embedding_batch_chunks
+            )
+            for outcome in outcomes:
+                if outcome.status == "removed":
+                    removed_ids.append(outcome.page_id)
+                elif outcome.status in ("indexed", "unchanged"):
+                    yield dg.AssetMaterialization(
+                        asset_key=asset_key,
+                        partition=outcome.page_id,
+                        description=outcome.title or None,
+                        metadata=outcome.metadata(),
+                    )
+                account(outcome)
 
     if removed_ids:
         removed_partitions = remove_partitions(context.instance, workspace_id, removed_ids)
@@ -210,8 +213,6 @@ def reconcile_workspace(
     New and edited pages are indexed, pages that are gone (deleted, trashed, unshared) lose their
     points and partitions. With ``force`` every listed page is diffed against Qdrant.
     """
-    # The model loads in the background while the workspace is listed.
-    services.embedding.preload()
     listed = list(list_pages(services.notion.client(workspace_id)))
     records = {record.page_id: record for record in services.ledger.ledger().list_pages(workspace_id)}
     partitions = context.instance.get_dynamic_partitions(partitions_name(workspace_id))

@@ -190,9 +190,8 @@ def build_dlq_replay_job(settings: Settings) -> dg.JobDefinition:
             context.log.info(
                 "Replaying %d pages with open dead-letter records in workspace %s", len(page_ids), workspace_id
             )
-            if not page_ids:
-                continue
-            add_partitions(context.instance, workspace_id, page_ids)
+            if page_ids:
+                add_partitions(context.instance, workspace_id, page_ids)
             try:
                 yield from run_page_sync(
                     context, services, workspace_id, page_ids=page_ids, kind="pages"

@@ -203,6 +203,17 @@ def test_reconciliation_tick_requests_one_run(pipeline: Pipeline):
     assert pipeline.point_counts().get(trashed, 0) == 0
 
 
+def test_empty_dlq_replay_records_sync(pipeline: Pipeline):
+    # A replay with nothing to replay still reports its run, so progress consumers see it end.
+    result = pipeline.run_job("notion_dlq_replay")
+
+    assert result.success
+    [summary] = pipeline.open_ledger().list_syncs(WORKSPACE, limit=1)
+    assert summary.run_id == result.run_id
+    assert summary.pages_seen == 0
+    assert summary.chunks_embedded == 0
+
+
 def test_failed_page_reaches_dead_letters_and_replays(pipeline: Pipeline):
     assert pipeline.run_job("notion_full_sync").success
     broken = pipeline.workspace.top_level_page_ids[2]
