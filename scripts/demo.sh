@@ -35,3 +35,6 @@ query="${NOTION_DEMO_QUERY:-who do I page when production is down at night}"
 echo
 echo "Searching the index: \"$query\""
 notion-pipeline search "$query" --limit 3
+echo
+echo "Index: $NOTION_PIPELINE_DATA_DIR/qdrant (Qdrant local mode). Search it again with:"
+echo "  source .venv/bin/activate && notion-pipeline search \"your question\""
